@@ -1,0 +1,82 @@
+// Model: a loaded, validated .seam file, and the functions that read and write one.
+//
+// Loading order: size and identifier check, FlatBuffers Verifier, schema
+// version, content hash, then semantic validation and shape inference
+// (ValidateAndInferShapes). A Model owns (or borrows) the bytes its Graph's
+// weights point into.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "seam/graph.h"
+#include "seam/status.h"
+
+namespace seam {
+
+// The schema version this build writes and reads.
+constexpr uint32_t kSchemaVersion = 1;
+// Files larger than this are refused before anything is read.
+constexpr size_t kMaxModelBytes = size_t{4} << 30;
+
+using ContentHash = std::array<uint8_t, 16>;
+std::string ContentHashHex(const ContentHash& hash);
+
+struct LoadOptions {
+  // Recompute the content hash over the whole file and reject a mismatch
+  // (catches corrupted weights, which the Verifier does not look at).
+  bool verify_content_hash = true;
+};
+
+class Model {
+ public:
+  ~Model();
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  // Memory-maps the file (weights are used in place, not copied).
+  static Status LoadFromFile(const std::string& path, std::unique_ptr<Model>* out,
+                             const LoadOptions& options = {});
+  // Uses the caller's bytes in place; they must stay alive and unchanged for
+  // the Model's lifetime and be 64-byte aligned (else they are copied).
+  static Status LoadFromBuffer(const void* data, size_t size, std::unique_ptr<Model>* out,
+                               const LoadOptions& options = {});
+  // Takes ownership of a copy of the bytes.
+  static Status LoadFromBytes(std::vector<uint8_t> bytes, std::unique_ptr<Model>* out,
+                              const LoadOptions& options = {});
+
+  const Graph& graph() const { return graph_; }
+  const ContentHash& content_hash() const { return hash_; }
+  size_t file_bytes() const { return size_; }
+
+ private:
+  Model() = default;
+  static Status Parse(std::unique_ptr<Model> model, const LoadOptions& options,
+                      std::unique_ptr<Model>* out);
+
+  Graph graph_;
+  ContentHash hash_{};
+  const uint8_t* bytes_ = nullptr;
+  size_t size_ = 0;
+  void* owned_ = nullptr;        // 64-byte aligned copy, when the bytes were copied
+  void* mapping_ = nullptr;      // when memory-mapped
+  size_t mapping_size_ = 0;
+};
+
+// Serialises a graph to .seam bytes (with content hash). The graph need not
+// have activation shapes inferred; they are written as stored.
+Status SerializeModel(const Graph& graph, std::vector<uint8_t>* out);
+
+// Computes the content hash of serialized model bytes (the stored hash field
+// read as zero). Fails if the bytes are not a verifiable model.
+Status ComputeContentHash(const uint8_t* data, size_t size, ContentHash* out);
+
+// Writes bytes to `path` atomically (temporary file in the same directory,
+// then rename), so a failed write never leaves a half-written file.
+Status WriteFileAtomically(const std::string& path, const void* data, size_t size);
+
+}  // namespace seam
