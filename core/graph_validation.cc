@@ -63,6 +63,7 @@ Status CheckStructure(const Graph& g, std::vector<bool>* defined) {
     (*defined)[t] = true;
   }
   std::unordered_set<uint32_t> ids;
+  std::unordered_set<std::string> names;
   std::vector<bool> produced(g.tensors.size(), false);
   for (size_t n = 0; n < g.nodes.size(); ++n) {
     const Node& node = g.nodes[n];
@@ -72,6 +73,11 @@ Status CheckStructure(const Graph& g, std::vector<bool>* defined) {
     }
     if (!ids.insert(node.id).second) {
       return InvalidModel(label + "id " + std::to_string(node.id) + " is used by another node");
+    }
+    // Names address nodes in cuts, profiles and hooks, so they must be unique.
+    if (node.name.empty()) return InvalidModel(label + "has no name");
+    if (!names.insert(node.name).second) {
+      return InvalidModel(label + "name is used by another node");
     }
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       const int32_t t = node.inputs[i];

@@ -25,7 +25,7 @@ Status Load(const std::vector<uint8_t>& bytes) {
 
 TEST(MalformedModel, EveryTruncationIsRejected) {
   const std::vector<uint8_t> bytes = SmallModelBytes();
-  for (size_t len = 0; len < bytes.size(); len += (len < 256 ? 1 : 61)) {
+  for (size_t len = 1; len < bytes.size(); len += (len < 256 ? 1 : 61)) {
     std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + len);
     Status s = Load(cut);
     EXPECT_FALSE(s.ok()) << "truncated to " << len;
@@ -129,6 +129,8 @@ TEST(MalformedModel, StructuralErrorsAreNamed) {
                  "disagrees with inferred [1,10]");
   ExpectRejected([](Graph* g) { NodeNamed(g, "fc").id = NodeNamed(g, "conv1").id; },
                  "is used by another node");
+  ExpectRejected([](Graph* g) { NodeNamed(g, "fc").name = "conv1"; },
+                 "node 'conv1' (#11, FullyConnected): name is used by another node");
   ExpectRejected([](Graph* g) { g->outputs.clear(); }, "graph has no outputs");
   ExpectRejected([](Graph* g) { g->exits[0].accuracy = 3.0f; }, "accuracy must be in [0, 1]");
   ExpectRejected([](Graph* g) { g->tensors[g->inputs[0]].dtype = DataType::kF16; },

@@ -59,7 +59,7 @@ TEST(ModelFormat, RoundTripPreservesGraph) {
   EXPECT_EQ(conv->activation.kind, ActivationKind::kRelu);
   const auto* pool = std::get_if<PoolAttrs>(&g.nodes[g.FindNode("avgpool")].attrs);
   ASSERT_NE(pool, nullptr);
-  EXPECT_TRUE(pool->ceil_mode);
+  EXPECT_FALSE(pool->ceil_mode);
   EXPECT_TRUE(pool->count_include_pad);
 }
 
@@ -102,7 +102,9 @@ TEST(ModelFormat, WeightsAre64ByteAlignedAndIdentifierIsSeam) {
   std::unique_ptr<Model> model;
   ASSERT_TRUE(Model::LoadFromBytes(bytes, &model).ok());
   for (const TensorInfo& t : model->graph().tensors) {
-    if (t.is_constant()) EXPECT_EQ(reinterpret_cast<uintptr_t>(t.data) % 64, 0u) << t.name;
+    if (t.is_constant()) {
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(t.data) % 64, 0u) << t.name;
+    }
   }
 }
 
