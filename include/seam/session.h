@@ -1,17 +1,22 @@
-// Session: runs a loaded Model.
+// Session: runs a loaded Model, whole or split at a cut.
 //
-// Create() schedules the DAG, plans one arena for all activations by tensor
-// lifetime and sizes kernel scratch; after that Run() does not allocate.
-// A Session is not thread-safe: use one per concurrent stream.
+// Work that allocates happens when a plan is made: the full-graph plan at
+// Create(), the edge and server plans of a cut the first time that cut is
+// used. A plan fixes the node order, one arena layout by tensor lifetime,
+// the backend segments and every kernel argument; running a plan does not
+// allocate. A Session is not thread-safe: use one per concurrent stream.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "seam/backend.h"
+#include "seam/cut.h"
 #include "seam/graph.h"
 #include "seam/model.h"
 #include "seam/status.h"
@@ -21,10 +26,16 @@ namespace seam {
 class ThreadPool;
 
 struct SessionOptions {
-  int num_threads = 1;  // 0 = one per hardware thread
+  int num_threads = 1;  // reference kernels' threads; 0 = one per hardware thread
+  // Claims the nodes it supports; nullptr runs everything on the reference
+  // kernels. Must have been created for the same graph.
+  std::shared_ptr<Backend> backend;
+  // Compile every backend node as its own segment, so hooks and profiles see
+  // each node exactly (costs cross-node fusion).
+  bool node_granularity = false;
 };
 
-// A borrowed view of a dense fp32 tensor.
+// A borrowed view of a dense NCHW fp32 tensor.
 struct TensorView {
   float* data = nullptr;
   Shape shape;
@@ -34,17 +45,25 @@ struct ConstTensorView {
   Shape shape;
 };
 
+// One boundary tensor of a cut, as RunUntil returns it (a view into the arena,
+// valid until the next call on the session).
+struct BoundaryTensor {
+  int tensor = -1;
+  ConstTensorView view;
+};
+
 // What a hook tells the executor to do next.
 enum class HookAction { kContinue, kStop };
 
 // Called before and after each node. `node_index` indexes graph().nodes.
-// Returning kStop ends the run with StatusCode::kStopped.
+// Returning kStop ends the run with StatusCode::kStopped. Nodes a backend
+// fused into one segment get their hooks together around the segment.
 using NodeHook = std::function<HookAction(int node_index)>;
 
 struct MemoryPlanSummary {
-  size_t arena_bytes = 0;         // planned peak for all activations
-  size_t naive_bytes = 0;         // sum of all activation sizes (no reuse)
-  size_t scratch_bytes = 0;       // largest kernel scratch
+  size_t arena_bytes = 0;    // planned peak for all activations
+  size_t naive_bytes = 0;    // sum of all activation sizes (no reuse)
+  size_t scratch_bytes = 0;  // largest kernel or segment scratch
 };
 
 class Session {
@@ -56,46 +75,68 @@ class Session {
   // `model` must outlive the session.
   static Status Create(const Model& model, const SessionOptions& options,
                        std::unique_ptr<Session>* out);
-  // Same, straight from a graph (weights must outlive the session).
+  // Same, straight from a validated graph (weights must outlive the session).
   static Status Create(const Graph& graph, const SessionOptions& options,
                        std::unique_ptr<Session>* out);
 
   const Graph& graph() const { return *graph_; }
-  const std::vector<int>& schedule() const { return schedule_; }
-  const MemoryPlanSummary& memory_plan() const { return plan_summary_; }
+  // The full-graph node order.
+  const std::vector<int>& schedule() const;
+  const MemoryPlanSummary& memory_plan() const;
   int num_threads() const;
+  const char* backend_name() const;
+  // Which nodes the backend runs (true) vs the reference kernels (false).
+  const std::vector<bool>& backend_nodes() const { return on_backend_; }
 
   // Runs the whole graph. inputs[i] feeds graph().inputs[i]; outputs[i]
   // receives graph().outputs[i]. Shapes must match the model exactly.
   Status Run(const std::vector<ConstTensorView>& inputs, const std::vector<TensorView>& outputs);
 
-  // Hooks are called in schedule order around every node.
+  // Runs the edge side of `cut` and returns its boundary tensors (in
+  // CutBoundary order) as views into the arena: no copy.
+  Status RunUntil(const Cut& cut, const std::vector<ConstTensorView>& inputs,
+                  std::vector<BoundaryTensor>* boundary);
+  // Runs the server side of `cut` from its boundary tensors (boundary[i]
+  // holds CutBoundary(cut)[i]) and writes the graph outputs.
+  Status ResumeFrom(const Cut& cut, const std::vector<ConstTensorView>& boundary,
+                    const std::vector<TensorView>& outputs);
+
+  // Hooks are called in execution order around every node.
   void SetBeforeNodeHook(NodeHook hook) { before_hook_ = std::move(hook); }
   void SetAfterNodeHook(NodeHook hook) { after_hook_ = std::move(hook); }
 
-  // Read access to any tensor after (or during, from a hook) a run:
-  // activations live in the arena until their space is reused.
+  // Read access to a tensor of the last plan run (or, from a hook, of the
+  // running plan): constants always; activations while their arena space has
+  // not been reused. Tensors kept inside a backend segment read as null.
   ConstTensorView TensorData(int tensor) const;
 
  private:
-  Session() = default;
-  Status Prepare(const Graph& graph, const SessionOptions& options);
-  Status RunNode(int node_index);
+  struct Plan;
+  Session();
+  Status Init(const Graph& graph, const SessionOptions& options);
+  // Builds a plan running `nodes` (in order) from `entry` tensors to `exit` tensors.
+  Status MakePlan(const std::vector<int>& nodes, const std::vector<int>& entry,
+                  const std::vector<int>& exit, std::unique_ptr<Plan>* out);
+  Status EnsureArena(size_t bytes);
+  Status BindPlan(Plan* plan);
+  Status CutPlans(const Cut& cut, Plan** edge, Plan** server);
+  Status RunPlan(Plan* plan, const std::vector<const float*>& entry_data);
 
   const Graph* graph_ = nullptr;
-  std::vector<int> schedule_;
-  std::vector<int64_t> tensor_offsets_;  // arena offset per tensor, -1 when not in arena
+  SessionOptions options_;
+  std::vector<bool> on_backend_;
+  std::unique_ptr<Plan> full_plan_;
+  std::map<std::vector<int>, std::pair<std::unique_ptr<Plan>, std::unique_ptr<Plan>>> cut_plans_;
+  Plan* current_plan_ = nullptr;
   std::vector<uint8_t> arena_storage_;
   uint8_t* arena_ = nullptr;
-  float* scratch_ = nullptr;
-  size_t scratch_bytes_ = 0;
-  MemoryPlanSummary plan_summary_;
+  size_t arena_capacity_ = 0;
   std::unique_ptr<ThreadPool> pool_;
   NodeHook before_hook_;
   NodeHook after_hook_;
-  // Per-node kernel argument storage, built once so Run() does not allocate.
-  struct NodeBinding;
-  std::vector<NodeBinding> bindings_;
+  std::vector<const float*> entry_scratch_;  // reused by RunUntil/ResumeFrom
+  std::vector<const float*> entry_sources_;
+  std::vector<uint8_t> staging_;  // entry tensors that alias the arena
 };
 
 }  // namespace seam
