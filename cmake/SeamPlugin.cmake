@@ -17,12 +17,18 @@ function(seam_add_plugin target)
     CXX_VISIBILITY_PRESET hidden
     C_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
-  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/plugins/include ${PROJECT_SOURCE_DIR})
+  if(TARGET seam::plugin_api)
+    target_link_libraries(${target} PRIVATE seam::plugin_api)  # installed package
+  else()
+    target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/plugins/include ${PROJECT_SOURCE_DIR})
+  endif()
   target_link_options(${target} PRIVATE
     "-Wl,--version-script=${SEAM_PLUGIN_VERSION_SCRIPT}" "-Wl,--no-undefined")
   if(ARG_LIBS)
     target_link_libraries(${target} PRIVATE ${ARG_LIBS})
   endif()
   set_property(GLOBAL APPEND PROPERTY SEAM_PLUGIN_TARGETS ${target})
-  install(TARGETS ${target} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/seam/plugins)
+  if(NOT TARGET seam::plugin_api)
+    install(TARGETS ${target} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/seam/plugins)
+  endif()
 endfunction()
