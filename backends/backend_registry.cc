@@ -33,7 +33,8 @@ std::vector<std::string> AvailableBackends() {
 
 std::string DefaultBackendName() { return AvailableBackends().front(); }
 
-Status CreateBackend(const std::string& name, const Graph& graph, const BackendOptions& options,
+Status CreateBackend(const std::string& name, [[maybe_unused]] const Graph& graph,
+                     [[maybe_unused]] const BackendOptions& options,
                      std::shared_ptr<Backend>* out) {
   const std::string resolved = name == "auto" ? DefaultBackendName() : name;
   if (resolved == "ref") {

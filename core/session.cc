@@ -422,6 +422,11 @@ Status Session::CutPlans(const Cut& cut, Plan** edge, Plan** server) {
   return Status::Ok();
 }
 
+Status Session::PrepareCut(const Cut& cut) {
+  Plan *edge, *server;
+  return CutPlans(cut, &edge, &server);
+}
+
 Status Session::RunUntil(const Cut& cut, const std::vector<ConstTensorView>& inputs,
                          std::vector<BoundaryTensor>* boundary) {
   const Graph& g = *graph_;

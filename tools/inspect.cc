@@ -14,6 +14,8 @@
 #include "tools/arg_parser.h"
 #include "tools/cli_common.h"
 #include "tools/json_writer.h"
+#include "tools/session_setup.h"
+#include "seam/cut.h"
 
 namespace seam::cli {
 namespace {
@@ -229,6 +231,103 @@ void PrintText(const std::string& path, const Model& model, const PlanInfo& plan
   std::fputs(nodes.Render().c_str(), stdout);
 }
 
+// Which backend runs each node, and why the reference kernels run the rest.
+struct Placement {
+  std::string backend = "ref";
+  std::vector<bool> on_backend;
+  std::vector<std::string> reasons;
+};
+
+Status PlaceNodes(const Graph& g, const std::string& backend_name, Placement* out) {
+  SessionOptions options;
+  SEAM_RETURN_IF_ERROR(MakeSessionOptions(g, backend_name, 1, false, &options));
+  out->on_backend.assign(g.nodes.size(), false);
+  out->reasons.assign(g.nodes.size(), "");
+  if (!options.backend) return Status::Ok();
+  out->backend = options.backend->name();
+  for (size_t n = 0; n < g.nodes.size(); ++n) {
+    std::string reason;
+    out->on_backend[n] = options.backend->Supports(static_cast<int>(n), &reason);
+    out->reasons[n] = reason;
+  }
+  return Status::Ok();
+}
+
+void PrintPlacement(const Graph& g, const Placement& p, bool json) {
+  int claimed = 0;
+  for (bool b : p.on_backend) claimed += b ? 1 : 0;
+  if (json) {
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject();
+    w.Field("backend", p.backend);
+    w.Field("claimed_nodes", static_cast<int64_t>(claimed));
+    w.Field("num_nodes", static_cast<int64_t>(g.nodes.size()));
+    w.Key("nodes");
+    w.BeginArray();
+    for (size_t n = 0; n < g.nodes.size(); ++n) {
+      w.BeginObject();
+      w.Field("name", g.nodes[n].name);
+      w.Field("op", OpTypeName(g.nodes[n].op));
+      w.Field("runs_on", p.on_backend[n] ? p.backend : std::string("ref"));
+      if (!p.on_backend[n] && !p.reasons[n].empty()) w.Field("reason", p.reasons[n]);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    std::fputs(out.c_str(), stdout);
+    return;
+  }
+  std::printf("backend %s runs %d of %zu nodes; the reference kernels run the rest\n",
+              p.backend.c_str(), claimed, g.nodes.size());
+  TextTable table({"#", "name", "op", "runs on", "why not the backend"});
+  for (size_t n = 0; n < g.nodes.size(); ++n) {
+    table.AddRow({std::to_string(n), g.nodes[n].name, OpTypeName(g.nodes[n].op),
+                  p.on_backend[n] ? p.backend : "ref", p.on_backend[n] ? "" : p.reasons[n]});
+  }
+  std::fputs(table.Render().c_str(), stdout);
+}
+
+void PrintPartitionPoints(const Graph& g, bool json) {
+  const std::vector<PartitionPoint> points = PartitionPoints(g);
+  const int64_t input_bytes = CutBoundaryBytes(g, Cut{});
+  if (json) {
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject();
+    w.Field("num_nodes", static_cast<int64_t>(g.nodes.size()));
+    w.Field("topology", IsChain(g) ? "chain" : "dag");
+    w.Field("input_bytes", input_bytes);
+    w.Key("partition_points");
+    w.BeginArray();
+    for (const PartitionPoint& p : points) {
+      w.BeginObject();
+      w.Field("node", static_cast<int64_t>(p.node));
+      w.Field("name", g.nodes[p.node].name);
+      w.Field("op", OpTypeName(g.nodes[p.node].op));
+      w.Field("edge_nodes", static_cast<int64_t>(p.edge_nodes));
+      w.Field("boundary_bytes", p.boundary_bytes);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    std::fputs(out.c_str(), stdout);
+    return;
+  }
+  std::printf("%zu partition points in %zu layers (%s); cutting after a point sends its output\n",
+              points.size(), g.nodes.size(), IsChain(g) ? "chain" : "DAG: blocks are not split");
+  TextTable table({"#", "after layer", "op", "edge nodes", "bytes crossing"},
+                  {TextTable::kRight, TextTable::kLeft, TextTable::kLeft, TextTable::kRight,
+                   TextTable::kRight});
+  table.AddRow({"-", "input (server only)", "-", "0", HumanBytes(static_cast<double>(input_bytes))});
+  for (size_t i = 0; i < points.size(); ++i) {
+    const PartitionPoint& p = points[i];
+    table.AddRow({std::to_string(i), g.nodes[p.node].name, OpTypeName(g.nodes[p.node].op),
+                  std::to_string(p.edge_nodes), HumanBytes(static_cast<double>(p.boundary_bytes))});
+  }
+  std::fputs(table.Render().c_str(), stdout);
+}
+
 }  // namespace
 
 int InspectMain(const std::vector<std::string>& args) {
@@ -245,6 +344,14 @@ int InspectMain(const std::vector<std::string>& args) {
   parser.AddBool("summary", 's', "print the summary only, without the per-node table (text only)",
                  &summary_only);
   parser.AddBool("verbose", 'v', "log at INFO level", &verbose);
+  bool partition_points = false;
+  std::string backend;
+  parser.AddBool("partition-points", 'p',
+                 "list the partition points (layers every path passes through) and the bytes "
+                 "that cross at each",
+                 &partition_points);
+  parser.AddString("backend", 'b', "NAME", "show which nodes this backend runs: " + BackendFlagHelp(),
+                   &backend);
   int code = kExitOk;
   if (!parser.ParseOrReport(args, &code)) return code;
   if (verbose) SetVerbose(true);
@@ -252,6 +359,17 @@ int InspectMain(const std::vector<std::string>& args) {
   std::unique_ptr<Model> model;
   const Status status = LoadModel(path, &model);
   if (!status.ok()) return ReportError(kCommand, status);
+  if (partition_points) {
+    PrintPartitionPoints(model->graph(), json);
+    return kExitOk;
+  }
+  if (!backend.empty()) {
+    Placement placement;
+    const Status placed = PlaceNodes(model->graph(), backend, &placement);
+    if (!placed.ok()) return ReportError(kCommand, placed);
+    PrintPlacement(model->graph(), placement, json);
+    return kExitOk;
+  }
   const PlanInfo plan = PlanMemory(*model);
   if (json) {
     PrintJson(path, *model, plan);

@@ -17,9 +17,11 @@
 #include "seam/graph.h"
 #include "seam/model.h"
 #include "seam/session.h"
+#include "seam/wire.h"
 #include "tools/arg_parser.h"
 #include "tools/cli_common.h"
 #include "tools/json_writer.h"
+#include "tools/session_setup.h"
 #include "tools/tensor_io.h"
 
 namespace seam::cli {
@@ -86,7 +88,124 @@ struct Options {
   bool layers = false;
   bool json = false;
   bool verbose = false;
+  std::string backend = "auto";
+  std::string stop_at;
+  std::string boundary_out;
+  std::string resume_from;
+  std::string boundary_in;
+  std::string encoding = "f32";
 };
+
+// Reads a whole file; .seamt files are small enough to hold in memory.
+Status ReadWholeFile(const std::string& path, std::vector<uint8_t>* out) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return IoError("cannot open '" + path + "'");
+  out->clear();
+  uint8_t buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) out->insert(out->end(), buf, buf + n);
+  const bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) return IoError("cannot read '" + path + "'");
+  return Status::Ok();
+}
+
+// --stop-at: run the edge side, encode the boundary, write it atomically.
+int StopAt(const Options& opt, const Model& model, Session* session,
+           const std::vector<ConstTensorView>& inputs) {
+  const Graph& g = model.graph();
+  Cut cut;
+  Status status = ParseCutSpec(g, opt.stop_at, &cut);
+  if (!status.ok()) return ReportError(kCommand, "--stop-at: " + status.message());
+  WireEncodeOptions encode;
+  status = ParseWireEncoding(opt.encoding, &encode.encoding);
+  if (!status.ok()) return ReportError(kCommand, status);
+  status = session->PrepareCut(cut);
+  if (!status.ok()) return ReportError(kCommand, status);
+  std::vector<BoundaryTensor> boundary;
+  std::vector<double> run_ms;
+  for (int64_t r = 0; r < opt.warmup + opt.repeat; ++r) {
+    const Clock::time_point start = Clock::now();
+    status = session->RunUntil(cut, inputs, &boundary);
+    if (!status.ok()) return ReportError(kCommand, "edge run failed: " + status.ToString());
+    if (r >= opt.warmup) run_ms.push_back(MsSince(start, Clock::now()));
+  }
+  WireMessage message;
+  status = EncodeMessage(g, model.content_hash(), cut, boundary, encode, &message);
+  if (!status.ok()) return ReportError(kCommand, status);
+  std::vector<uint8_t> bytes;
+  WireMessageToBytes(message, &bytes);
+  status = WriteFileAtomically(opt.boundary_out, bytes.data(), bytes.size());
+  if (!status.ok()) return ReportError(kCommand, status);
+  if (opt.json) {
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject();
+    w.Field("model", opt.model_path);
+    w.Field("backend", std::string(session->backend_name()));
+    w.Field("stop_at", opt.stop_at);
+    w.Field("cut_id", static_cast<uint64_t>(CutId(g, cut)));
+    w.Field("edge_nodes", static_cast<int64_t>(cut.edge_nodes.size()));
+    w.Field("encoding", std::string(WireEncodingName(encode.encoding)));
+    w.Field("boundary_file", opt.boundary_out);
+    w.Field("wire_bytes", static_cast<uint64_t>(bytes.size()));
+    w.Field("edge_median_ms", Median(run_ms));
+    w.Key("boundary");
+    w.BeginArray();
+    for (const BoundaryTensor& bt : boundary) {
+      w.BeginObject();
+      w.Field("name", g.tensors[bt.tensor].name);
+      w.Key("shape");
+      WriteShape(&w, bt.view.shape);
+      w.Field("bytes", static_cast<uint64_t>(g.tensors[bt.tensor].byte_size()));
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    std::fputs(out.c_str(), stdout);
+    return kExitOk;
+  }
+  std::printf("edge side: %zu of %zu nodes, backend %s, median %s ms over %lld run(s)\n",
+              cut.edge_nodes.size(), g.nodes.size(), session->backend_name(),
+              FormatMs(Median(run_ms)).c_str(), static_cast<long long>(opt.repeat));
+  for (const BoundaryTensor& bt : boundary) {
+    std::printf("boundary '%s' %s (%s)\n", g.tensors[bt.tensor].name.c_str(),
+                bt.view.shape.ToString().c_str(),
+                HumanBytes(static_cast<double>(g.tensors[bt.tensor].byte_size())).c_str());
+  }
+  std::printf("wrote %s: %s, encoding %s\n", opt.boundary_out.c_str(),
+              HumanBytes(static_cast<double>(bytes.size())).c_str(), WireEncodingName(encode.encoding));
+  return kExitOk;
+}
+
+// --resume-from: read and verify the boundary, run the server side.
+int ResumeFrom(const Options& opt, const Model& model, Session* session,
+               const std::vector<TensorView>& outputs, std::vector<double>* run_ms) {
+  const Graph& g = model.graph();
+  Cut cut;
+  Status status = ParseCutSpec(g, opt.resume_from, &cut);
+  if (!status.ok()) return ReportError(kCommand, "--resume-from: " + status.message());
+  status = session->PrepareCut(cut);
+  if (!status.ok()) return ReportError(kCommand, status);
+  std::vector<uint8_t> bytes;
+  status = ReadWholeFile(opt.boundary_in, &bytes);
+  if (!status.ok()) return ReportError(kCommand, status);
+  WireMessageView view;
+  status = WireMessageFromBytes(bytes.data(), bytes.size(), &view);
+  DecodedMessage decoded;
+  if (status.ok()) {
+    status = DecodeMessage(g, model.content_hash(), cut, WireKind::kBoundary, CutBoundary(g, cut),
+                           view, &decoded);
+  }
+  if (!status.ok()) return ReportError(kCommand, "'" + opt.boundary_in + "': " + status.message());
+  for (int64_t r = 0; r < opt.warmup + opt.repeat; ++r) {
+    const Clock::time_point start = Clock::now();
+    status = session->ResumeFrom(cut, decoded.views, outputs);
+    if (!status.ok()) return ReportError(kCommand, "server run failed: " + status.ToString());
+    if (r >= opt.warmup) run_ms->push_back(MsSince(start, Clock::now()));
+  }
+  return kExitOk;
+}
 
 }  // namespace
 
@@ -108,12 +227,28 @@ int RunMain(const std::vector<std::string>& args) {
   parser.AddInt("repeat", 'r', "N", "timed runs; the median is reported", &opt.repeat, 1, 1000000);
   parser.AddInt("warmup", 0, "N", "untimed runs before the timed ones", &opt.warmup, 0, 1000000);
   parser.AddBool("layers", 0, "time every layer (node) and print a table", &opt.layers);
+  parser.AddString("backend", 'b', "NAME", BackendFlagHelp(), &opt.backend);
+  parser.AddString("stop-at", 0, "LAYER",
+                   "run only the edge side of a cut: LAYER and its ancestors, or a comma list of "
+                   "edge-side node names; writes the boundary to --boundary-out",
+                   &opt.stop_at);
+  parser.AddString("boundary-out", 0, "FILE", "where --stop-at writes the boundary (.seamt)",
+                   &opt.boundary_out);
+  parser.AddString("boundary-encoding", 0, "ENC",
+                   "boundary encoding for --stop-at: f32 (exact), f16 or int8", &opt.encoding);
+  parser.AddString("resume-from", 0, "LAYER",
+                   "run only the server side of the cut named like --stop-at, from --boundary-in",
+                   &opt.resume_from);
+  parser.AddString("boundary-in", 0, "FILE", "the boundary file --resume-from reads (.seamt)",
+                   &opt.boundary_in);
   parser.AddBool("json", 0, "print JSON instead of text", &opt.json);
   parser.AddBool("verbose", 'v', "log at INFO level", &opt.verbose);
   parser.SetEpilog(
       "Examples:\n"
       "  seam run resnet18.seam --repeat 5 --layers\n"
-      "  seam run lenet5.seam --input digit.npy --output logits.npy --json");
+      "  seam run lenet5.seam --input digit.npy --output logits.npy --json\n"
+      "  seam run resnet18.seam --input x.npy --stop-at layer2.1.relu_1 --boundary-out b.seamt\n"
+      "  seam run resnet18.seam --resume-from layer2.1.relu_1 --boundary-in b.seamt --output y.npy");
   int code = kExitOk;
   if (!parser.ParseOrReport(args, &code)) return code;
   if (opt.verbose) SetVerbose(true);
@@ -128,6 +263,27 @@ int RunMain(const std::vector<std::string>& args) {
         return kExitUsage;
       }
     }
+  }
+
+  const bool stopping = !opt.stop_at.empty();
+  const bool resuming = !opt.resume_from.empty();
+  if (stopping && resuming) {
+    std::fprintf(stderr, "%s: --stop-at and --resume-from exclude each other\n", kCommand);
+    return kExitUsage;
+  }
+  if (stopping != !opt.boundary_out.empty() || resuming != !opt.boundary_in.empty()) {
+    std::fprintf(stderr, "%s: --stop-at needs --boundary-out, --resume-from needs --boundary-in\n",
+                 kCommand);
+    return kExitUsage;
+  }
+  if ((stopping && !opt.outputs.empty()) || (resuming && !opt.inputs.empty())) {
+    std::fprintf(stderr, "%s: --stop-at writes a boundary, not outputs; --resume-from reads a "
+                 "boundary, not inputs\n", kCommand);
+    return kExitUsage;
+  }
+  if ((stopping || resuming) && opt.layers) {
+    std::fprintf(stderr, "%s: --layers works on whole runs only\n", kCommand);
+    return kExitUsage;
   }
 
   std::unique_ptr<Model> model;
@@ -164,7 +320,9 @@ int RunMain(const std::vector<std::string>& args) {
 
   // Session and output buffers.
   SessionOptions session_options;
-  session_options.num_threads = static_cast<int>(opt.threads);
+  status = MakeSessionOptions(g, opt.backend, static_cast<int>(opt.threads), opt.layers,
+                              &session_options);
+  if (!status.ok()) return ReportError(kCommand, status);
   std::unique_ptr<Session> session;
   status = Session::Create(*model, session_options, &session);
   if (!status.ok()) return ReportError(kCommand, "cannot create a session: " + status.ToString());
@@ -175,6 +333,8 @@ int RunMain(const std::vector<std::string>& args) {
     output_data[i].assign(static_cast<size_t>(t.shape.NumElements()), 0.0f);
     output_views.push_back(TensorView{output_data[i].data(), t.shape});
   }
+
+  if (stopping) return StopAt(opt, *model, session.get(), input_views);
 
   // Per-layer timing through the hooks (only when asked: they cost a clock read per node).
   std::vector<std::vector<double>> layer_ms(g.nodes.size());
@@ -192,18 +352,23 @@ int RunMain(const std::vector<std::string>& args) {
     });
   }
 
-  for (int64_t r = 0; r < opt.warmup; ++r) {
-    status = session->Run(input_views, output_views);
-    if (!status.ok()) return ReportError(kCommand, "warm-up run failed: " + status.ToString());
-  }
-  record_layers = true;
   std::vector<double> run_ms;
-  for (int64_t r = 0; r < opt.repeat; ++r) {
-    const Clock::time_point start = Clock::now();
-    status = session->Run(input_views, output_views);
-    const Clock::time_point end = Clock::now();
-    if (!status.ok()) return ReportError(kCommand, "run failed: " + status.ToString());
-    run_ms.push_back(MsSince(start, end));
+  if (resuming) {
+    const int code = ResumeFrom(opt, *model, session.get(), output_views, &run_ms);
+    if (code != kExitOk) return code;
+  } else {
+    for (int64_t r = 0; r < opt.warmup; ++r) {
+      status = session->Run(input_views, output_views);
+      if (!status.ok()) return ReportError(kCommand, "warm-up run failed: " + status.ToString());
+    }
+    record_layers = true;
+    for (int64_t r = 0; r < opt.repeat; ++r) {
+      const Clock::time_point start = Clock::now();
+      status = session->Run(input_views, output_views);
+      const Clock::time_point end = Clock::now();
+      if (!status.ok()) return ReportError(kCommand, "run failed: " + status.ToString());
+      run_ms.push_back(MsSince(start, end));
+    }
   }
   const double median_ms = Median(run_ms);
   const double min_ms = *std::min_element(run_ms.begin(), run_ms.end());
@@ -228,6 +393,8 @@ int RunMain(const std::vector<std::string>& args) {
     w.BeginObject();
     w.Field("model", opt.model_path);
     w.Field("threads", static_cast<int64_t>(threads_used));
+    w.Field("backend", std::string(session->backend_name()));
+    if (resuming) w.Field("resume_from", opt.resume_from);
     w.Field("warmup", opt.warmup);
     w.Field("repeat", opt.repeat);
     w.Field("synthetic_input", synthetic);
@@ -291,7 +458,7 @@ int RunMain(const std::vector<std::string>& args) {
 
   std::printf("model: %s (%s params, %s FLOPs)\n", opt.model_path.c_str(),
               WithCommas(GraphParams(g)).c_str(), HumanCount(static_cast<double>(flops)).c_str());
-  for (size_t i = 0; i < g.inputs.size(); ++i) {
+  for (size_t i = 0; i < g.inputs.size() && !resuming; ++i) {
     const TensorInfo& t = g.tensors[g.inputs[i]];
     if (synthetic) {
       std::printf(
@@ -302,7 +469,8 @@ int RunMain(const std::vector<std::string>& args) {
                   opt.inputs[i].c_str());
     }
   }
-  std::printf("threads: %d\n", threads_used);
+  std::printf("threads: %d, backend: %s\n", threads_used, session->backend_name());
+  if (resuming) std::printf("resumed from '%s' (%s)\n", opt.resume_from.c_str(), opt.boundary_in.c_str());
 
   if (opt.layers) {
     std::printf("\nper-layer time (median of %lld run%s, schedule order):\n",

@@ -92,6 +92,10 @@ class Session {
   // receives graph().outputs[i]. Shapes must match the model exactly.
   Status Run(const std::vector<ConstTensorView>& inputs, const std::vector<TensorView>& outputs);
 
+  // Makes the edge and server plans of `cut` now (RunUntil and ResumeFrom
+  // would otherwise make them on first use), so the first frame is not slow.
+  Status PrepareCut(const Cut& cut);
+
   // Runs the edge side of `cut` and returns its boundary tensors (in
   // CutBoundary order) as views into the arena: no copy.
   Status RunUntil(const Cut& cut, const std::vector<ConstTensorView>& inputs,
