@@ -29,6 +29,7 @@ struct Subcommand {
 int ZooMain(const std::vector<std::string>& args);
 int InspectMain(const std::vector<std::string>& args);
 int RunMain(const std::vector<std::string>& args);
+int ProfileMain(const std::vector<std::string>& args);
 
 // Every subcommand, in the order `seam --help` lists them.
 const std::vector<Subcommand>& Subcommands();

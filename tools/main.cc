@@ -21,7 +21,9 @@ const std::vector<Subcommand>& Subcommands() {
       {"zoo", "list the model zoo, or build a zoo model into a .seam file", &ZooMain},
       {"inspect", "summarise a .seam model: inputs, outputs, params, FLOPs, memory, layers",
        &InspectMain},
-      {"run", "run a .seam model on an input tensor (.npy / .f32) and time it", &RunMain},
+      {"run", "run a .seam model (whole, or one side of a cut) and time it", &RunMain},
+      {"profile", "per-layer latency, partition-point costs, latency predictor, thread scaling",
+       &ProfileMain},
   };
   return kSubcommands;
 }

@@ -19,6 +19,8 @@ struct Case {
   std::string backend;
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.model << " on " << c.backend; }
+
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
   return info.param.model + "_" + info.param.backend;
 }
