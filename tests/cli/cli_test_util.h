@@ -419,10 +419,10 @@ class JsonParser {
           *out += '\t';
           break;
         case 'u': {
-          uint32_t cp;
+          uint32_t cp = 0;
           if (!Hex4(&cp)) return false;
           if (cp >= 0xD800 && cp <= 0xDBFF) {
-            uint32_t low;
+            uint32_t low = 0;
             if (!Literal("\\u") || !Hex4(&low) || low < 0xDC00 || low > 0xDFFF) {
               return Fail("unpaired surrogate");
             }
