@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <utility>
 
 namespace seam::cli {
@@ -140,6 +141,21 @@ double Percentile(std::vector<double> values, double p) {
   const double rank = std::ceil(p / 100.0 * static_cast<double>(values.size()));
   const size_t index = static_cast<size_t>(std::clamp(rank, 1.0, double(values.size()))) - 1;
   return values[index];
+}
+
+std::string CpuModelName() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      const size_t colon = line.find(':');
+      if (colon != std::string::npos) {
+        size_t start = line.find_first_not_of(' ', colon + 1);
+        return start == std::string::npos ? "" : line.substr(start);
+      }
+    }
+  }
+  return "unknown";
 }
 
 }  // namespace seam::cli

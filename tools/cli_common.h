@@ -68,6 +68,9 @@ class TextTable {
   std::vector<std::vector<std::string>> rows_;
 };
 
+// The CPU's model name from /proc/cpuinfo ("unknown" when absent).
+std::string CpuModelName();
+
 // Median and nearest-rank percentile (p in [0, 100]) of a sample; 0 when empty.
 double Median(std::vector<double> values);
 double Percentile(std::vector<double> values, double p);

@@ -42,21 +42,6 @@ std::vector<std::string> SplitList(const std::vector<std::string>& items) {
   return out;
 }
 
-std::string CpuModelName() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      const size_t colon = line.find(':');
-      if (colon != std::string::npos) {
-        size_t start = line.find_first_not_of(' ', colon + 1);
-        return start == std::string::npos ? "" : line.substr(start);
-      }
-    }
-  }
-  return "unknown";
-}
-
 void FillInput(std::vector<float>* values) {
   uint32_t state = 12345;
   for (float& v : *values) {
