@@ -30,6 +30,7 @@ int ZooMain(const std::vector<std::string>& args);
 int InspectMain(const std::vector<std::string>& args);
 int RunMain(const std::vector<std::string>& args);
 int ProfileMain(const std::vector<std::string>& args);
+int PlanMain(const std::vector<std::string>& args);
 
 // Every subcommand, in the order `seam --help` lists them.
 const std::vector<Subcommand>& Subcommands();

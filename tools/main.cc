@@ -24,6 +24,7 @@ const std::vector<Subcommand>& Subcommands() {
       {"run", "run a .seam model (whole, or one side of a cut) and time it", &RunMain},
       {"profile", "per-layer latency, partition-point costs, latency predictor, thread scaling",
        &ProfileMain},
+      {"plan", "ask a partition policy where to cut, from edge/server profiles and the link", &PlanMain},
   };
   return kSubcommands;
 }

@@ -59,6 +59,12 @@ typedef int32_t seam_status;
 #define SEAM_HAS_FIELD(type, ptr, field) \
   ((ptr) != NULL && offsetof(type, field) + sizeof(((type*)0)->field) <= (ptr)->struct_size)
 
+/* A configuration entry, "key=value" from the command line or a file. */
+typedef struct seam_kv {
+  const char* key;
+  const char* value;
+} seam_kv;
+
 typedef struct seam_host_api {
   uint32_t struct_size;
   uint32_t abi_major;
@@ -72,13 +78,13 @@ typedef struct seam_host_api {
    * server (used by active bandwidth monitors). May be NULL when the host
    * has no link; returns SEAM_STATUS_UNAVAILABLE then. */
   seam_status (*probe_link)(void* host_ctx, uint64_t payload_bytes, double* round_trip_seconds);
+  /* Loads another transport plugin by name (used by wrapping transports such
+   * as link emulation). The caller destroys the instance through the vtable.
+   * May be NULL in hosts that do not offer it. */
+  seam_status (*open_transport)(void* host_ctx, const char* name, const seam_kv* config,
+                                uint32_t num_config, const void** out_vtable, void** out_instance,
+                                char* error, size_t error_size);
 } seam_host_api;
-
-/* A configuration entry, "key=value" from the command line or a file. */
-typedef struct seam_kv {
-  const char* key;
-  const char* value;
-} seam_kv;
 
 typedef struct seam_plugin_info {
   uint32_t struct_size;
