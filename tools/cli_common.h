@@ -31,6 +31,7 @@ int InspectMain(const std::vector<std::string>& args);
 int RunMain(const std::vector<std::string>& args);
 int ProfileMain(const std::vector<std::string>& args);
 int PlanMain(const std::vector<std::string>& args);
+int BenchMain(const std::vector<std::string>& args);
 
 // Every subcommand, in the order `seam --help` lists them.
 const std::vector<Subcommand>& Subcommands();

@@ -22,6 +22,7 @@ const std::vector<Subcommand>& Subcommands() {
       {"inspect", "summarise a .seam model: inputs, outputs, params, FLOPs, memory, layers",
        &InspectMain},
       {"run", "run a .seam model (whole, or one side of a cut) and time it", &RunMain},
+      {"bench", "whole-model latency on a backend: median, p90, GFLOP/s", &BenchMain},
       {"profile", "per-layer latency, partition-point costs, latency predictor, thread scaling",
        &ProfileMain},
       {"plan", "ask a partition policy where to cut, from edge/server profiles and the link", &PlanMain},

@@ -1,0 +1,328 @@
+// oneDNN backend on small multi-op graphs: fusion (BatchNorm folding,
+// eltwise and sum post-ops), layouts kept between ops, segment outputs that
+// block fusion, and the backend driven by the Session executor (partial
+// support, node granularity, cuts, a backend shared by concurrent sessions).
+#if SEAM_WITH_ONEDNN
+
+#include <thread>
+
+#include "seam/cut.h"
+#include "tests/backends/onednn_test_util.h"
+
+namespace seam {
+namespace {
+
+using onednn_test::CheckGraph;
+using onednn_test::CountPrimitives;
+using onednn_test::ExpectClose;
+using onednn_test::Join;
+using onednn_test::OneDnnRun;
+using onednn_test::RandomInputs;
+using onednn_test::RunOneDnnSegment;
+using onednn_test::RunReference;
+
+bool AnyContains(const std::vector<std::string>& lines, const std::string& text) {
+  for (const std::string& l : lines) {
+    if (l.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(OneDnnFusion, ConvReluPoolChainKeepsLayoutAndFusesRelu) {
+  GraphBuilder b(3);
+  int x = b.Input("x", {1, 3, 32, 32});
+  x = b.Relu("relu1", b.Conv("conv1", x, 16, 3, 1, 1));
+  x = b.MaxPool("pool1", x, 2, 2);
+  x = b.Relu("relu2", b.Conv("conv2", x, 32, 3, 1, 1));
+  x = b.AveragePool("pool2", x, 2, 2);
+  x = b.Relu("relu3", b.Conv("conv3", x, 32, 3, 1, 1));
+  x = b.GlobalAveragePool("gap", x);
+  x = b.FullyConnected("fc", b.Flatten("flatten", x), 10);
+  b.Output(b.Softmax("prob", x));
+  ASSERT_TRUE(b.Finish().ok()) << b.status().ToString();
+  OneDnnRun run;
+  CheckGraph(b.graph(), "conv-relu-pool chain", &run);
+  EXPECT_EQ(CountPrimitives(run.primitives, "convolution"), 3) << Join(run.primitives);
+  EXPECT_EQ(CountPrimitives(run.primitives, "eltwise"), 0) << Join(run.primitives);
+  EXPECT_TRUE(AnyContains(run.primitives, "convolution conv1+relu1 ")) << Join(run.primitives);
+  // Layout changes only where the segment starts: the input is reordered
+  // once (for conv1) and nothing in between needs a reorder.
+  EXPECT_EQ(CountPrimitives(run.primitives, "reorder"), 1) << Join(run.primitives);
+}
+
+TEST(OneDnnFusion, ConvBatchNormReluIsOnePrimitive) {
+  GraphBuilder b(4);
+  int x = b.Input("x", {2, 8, 14, 14});
+  x = b.Conv("conv", x, 16, 3, 1, 1, 1, /*bias=*/false);
+  x = b.BatchNorm("bn", x);
+  b.Output(b.Relu6("relu6", x));
+  ASSERT_TRUE(b.Finish().ok());
+  OneDnnRun run;
+  CheckGraph(b.graph(), "conv-bn-relu6", &run);
+  EXPECT_EQ(CountPrimitives(run.primitives, "convolution conv+bn+relu6"), 1) << Join(run.primitives);
+  EXPECT_EQ(CountPrimitives(run.primitives, "batch_normalization"), 0);
+  // With bias too, and a BN after an inner product.
+  GraphBuilder b2(5);
+  int y = b2.Input("x", {3, 30});
+  y = b2.BatchNorm("bn", b2.FullyConnected("fc", y, 12));
+  b2.Output(b2.LeakyRelu("lrelu", y, 0.1f));
+  ASSERT_TRUE(b2.Finish().ok());
+  CheckGraph(b2.graph(), "fc-bn-leaky", &run);
+  EXPECT_EQ(CountPrimitives(run.primitives, "inner_product fc+bn+lrelu"), 1) << Join(run.primitives);
+}
+
+// A ResNet basic block after a stem: the residual (the stem's output) lives
+// inside the segment, so the sum can reuse its buffer.
+void BasicBlock(GraphBuilder* b, bool downsample) {
+  int x = b->Input("x", {1, 8, 16, 16});
+  x = b->Relu("stem_relu", b->BatchNorm("stem_bn", b->Conv("stem", x, 16, 3, 1, 1, 1, false)));
+  int y = b->Relu("relu", b->BatchNorm("bn1", b->Conv("conv1", x, 16, 3, downsample ? 2 : 1, 1,
+                                                      1, false)));
+  y = b->BatchNorm("bn2", b->Conv("conv2", y, 16, 3, 1, 1, 1, false));
+  int shortcut = x;
+  if (downsample) shortcut = b->BatchNorm("ds_bn", b->Conv("ds", x, 16, 1, 2, 0, 1, false));
+  y = b->Add("add", y, shortcut);
+  b->Output(b->Relu("relu_1", y));
+}
+
+TEST(OneDnnFusion, ResidualBlockBecomesConvSumRelu) {
+  for (bool downsample : {false, true}) {
+    GraphBuilder b(6);
+    BasicBlock(&b, downsample);
+    ASSERT_TRUE(b.Finish().ok()) << b.status().ToString();
+    OneDnnRun run;
+    CheckGraph(b.graph(), downsample ? "residual block + downsample" : "residual block", &run);
+    const std::string listing = Join(run.primitives);
+    EXPECT_EQ(CountPrimitives(run.primitives, "convolution"), downsample ? 4 : 3) << listing;
+    EXPECT_EQ(CountPrimitives(run.primitives, "binary"), 0) << listing;
+    EXPECT_EQ(CountPrimitives(run.primitives, "eltwise"), 0) << listing;
+    EXPECT_EQ(CountPrimitives(run.primitives, "batch_normalization"), 0) << listing;
+    EXPECT_TRUE(AnyContains(run.primitives, "convolution conv2+bn2+add+relu_1 ")) << listing;
+    // Either residual (the stem output, or the downsample computed after
+    // conv2 in schedule order) is dead once the fused conv2 chain runs at the
+    // Add, so the sum writes over it in place: the only reorders are the
+    // segment input and output.
+    EXPECT_EQ(CountPrimitives(run.primitives, "reorder"), 2) << listing;
+    EXPECT_FALSE(AnyContains(run.primitives, "(sum operand)")) << listing;
+  }
+}
+
+TEST(OneDnnFusion, ResidualThatIsAlsoTheConvSourceIsCopiedNotClobbered) {
+  // y = relu(conv(x) + x): x feeds both the conv and the sum, so the sum
+  // cannot write over x while the conv reads it.
+  GraphBuilder b(7);
+  int x = b.Input("x", {1, 16, 10, 10});
+  x = b.Relu("r0", b.Conv("c0", x, 16, 1));
+  const int y = b.Conv("c1", x, 16, 3, 1, 1);
+  b.Output(b.Relu("r1", b.Add("add", y, x)));
+  ASSERT_TRUE(b.Finish().ok());
+  OneDnnRun run;
+  CheckGraph(b.graph(), "conv + own source", &run);
+  EXPECT_TRUE(AnyContains(run.primitives, "(sum operand)")) << Join(run.primitives);
+  EXPECT_TRUE(AnyContains(run.primitives, "convolution c1+add+r1 ")) << Join(run.primitives);
+}
+
+TEST(OneDnnFusion, ResidualFromSegmentInputIsCopiedIn) {
+  GraphBuilder b(8);
+  const int x = b.Input("x", {1, 8, 9, 9});
+  b.Output(b.Add("add", b.Conv("c", x, 8, 3, 1, 1), x));
+  ASSERT_TRUE(b.Finish().ok());
+  OneDnnRun run;
+  CheckGraph(b.graph(), "sum with a segment input", &run);
+  EXPECT_TRUE(AnyContains(run.primitives, "convolution c+add ")) << Join(run.primitives);
+}
+
+TEST(OneDnnFusion, SegmentOutputsBlockFusion) {
+  // The conv output and the BN output are both exposed (as a cut would
+  // expose them): nothing may be folded away, and all three come out right.
+  GraphBuilder b(9);
+  const int x = b.Input("x", {1, 4, 8, 8});
+  const int c = b.Conv("conv", x, 8, 3, 1, 1);
+  const int n = b.BatchNorm("bn", c);
+  const int r = b.Relu("relu", n);
+  b.Output(r);
+  ASSERT_TRUE(b.Finish().ok());
+  const Graph& g = b.graph();
+  const auto inputs = RandomInputs(g);
+  const std::vector<int> outputs = {r, c, n};
+  std::vector<std::vector<float>> want;
+  ASSERT_TRUE(RunReference(g, inputs, outputs, &want).ok());
+  OneDnnRun run;
+  const Status s = RunOneDnnSegment(g, inputs, outputs, &run);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  for (size_t i = 0; i < outputs.size(); ++i) ExpectClose(run.outputs[i], want[i], g.tensors[outputs[i]].name);
+  EXPECT_EQ(CountPrimitives(run.primitives, "convolution conv "), 1) << Join(run.primitives);
+  EXPECT_EQ(CountPrimitives(run.primitives, "batch_normalization bn "), 1) << Join(run.primitives);
+  EXPECT_EQ(CountPrimitives(run.primitives, "eltwise relu "), 1) << Join(run.primitives);
+}
+
+TEST(OneDnnFusion, ConcatOfInceptionBranches) {
+  GraphBuilder b(10);
+  int x = b.Input("x", {1, 16, 12, 12});
+  x = b.Relu("stem_relu", b.Conv("stem", x, 24, 3, 1, 1));
+  const int b1 = b.Relu("b1r", b.Conv("b1", x, 8, 1));
+  const int b2 = b.Relu("b2r", b.Conv("b2", b.Relu("b2ar", b.Conv("b2a", x, 12, 1)), 16, 3, 1, 1));
+  const int b3 = b.Relu("b3r", b.Conv("b3", b.Relu("b3ar", b.Conv("b3a", x, 4, 1)), 8, 5, 1, 2));
+  const int b4 = b.Relu("b4r", b.Conv("b4", b.MaxPool("b4p", x, 3, 1, 1), 8, 1));
+  const int cat = b.Concat("cat", {b1, b2, b3, b4}, 1);
+  b.Output(b.Relu("out_relu", b.Conv("out", cat, 16, 1)));
+  ASSERT_TRUE(b.Finish().ok());
+  OneDnnRun run;
+  CheckGraph(b.graph(), "inception", &run);
+  EXPECT_EQ(CountPrimitives(run.primitives, "concat"), 1) << Join(run.primitives);
+  EXPECT_EQ(CountPrimitives(run.primitives, "reorder"), 2) << Join(run.primitives);
+}
+
+TEST(OneDnnFusion, ThreadCountsAgree) {
+  GraphBuilder b(12);
+  BasicBlock(&b, true);
+  ASSERT_TRUE(b.Finish().ok());
+  const auto inputs = RandomInputs(b.graph());
+  const std::vector<int> outputs(b.graph().outputs.begin(), b.graph().outputs.end());
+  OneDnnRun one, two;
+  ASSERT_TRUE(RunOneDnnSegment(b.graph(), inputs, outputs, &one, 1).ok());
+  ASSERT_TRUE(RunOneDnnSegment(b.graph(), inputs, outputs, &two, 2, {}, /*runs=*/3).ok());
+  ExpectClose(two.outputs[0], one.outputs[0], "2 threads vs 1");
+}
+
+// --- through the Session executor ----------------------------------------------------------
+
+// conv -> Transpose (no oneDNN lowering) -> conv, with a skip over it: two
+// segments and a reference node between them.
+std::unique_ptr<GraphBuilder> PartlySupportedGraph() {
+  auto b = std::make_unique<GraphBuilder>(13);
+  int x = b->Input("x", {1, 6, 10, 10});
+  x = b->Relu("r0", b->Conv("c0", x, 8, 3, 1, 1));
+  TransposeAttrs t;
+  t.perm = {0, 1, 3, 2};
+  const int tr = b->AddNode(OpType::kTranspose, "transpose", {x}, t);
+  int y = b->BatchNorm("bn1", b->Conv("c1", tr, 8, 3, 1, 1, 1, false));
+  y = b->Relu("r1", b->Add("add", y, x));
+  y = b->GlobalAveragePool("gap", y);
+  b->Output(b->Softmax("prob", b->FullyConnected("fc", b->Flatten("flat", y), 5)));
+  return b;
+}
+
+TEST(OneDnnSession, PartialSupportAndNodeGranularity) {
+  auto b = PartlySupportedGraph();
+  ASSERT_TRUE(b->Finish().ok()) << b->status().ToString();
+  const Graph& g = b->graph();
+  const auto inputs = RandomInputs(g);
+  std::vector<std::vector<float>> want;
+  ASSERT_TRUE(RunReference(g, inputs, {g.outputs[0]}, &want).ok());
+  std::shared_ptr<Backend> backend;
+  ASSERT_TRUE(CreateOneDnnBackend(g, {}, &backend).ok());
+  for (bool granular : {false, true}) {
+    SessionOptions options;
+    options.backend = backend;
+    options.node_granularity = granular;
+    std::unique_ptr<Session> session;
+    const Status s = Session::Create(g, options, &session);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_STREQ(session->backend_name(), "onednn");
+    int on_backend = 0;
+    for (bool v : session->backend_nodes()) on_backend += v;
+    EXPECT_EQ(on_backend, static_cast<int>(g.nodes.size()) - 1);  // all but the Transpose
+    std::vector<float> out(5);
+    for (int run = 0; run < 2; ++run) {
+      ASSERT_TRUE(session->Run({{inputs[0].data(), g.tensors[g.inputs[0]].shape}},
+                               {{out.data(), Shape{1, 5}}})
+                      .ok());
+      ExpectClose(out, want[0], granular ? "node granularity" : "segments");
+    }
+  }
+}
+
+TEST(OneDnnSession, CutsRunUntilAndResumeFrom) {
+  GraphBuilder b(14);
+  BasicBlock(&b, true);
+  ASSERT_TRUE(b.Finish().ok());
+  const Graph& g = b.graph();
+  const auto inputs = RandomInputs(g);
+  std::vector<std::vector<float>> want;
+  ASSERT_TRUE(RunReference(g, inputs, {g.outputs[0]}, &want).ok());
+  std::shared_ptr<Backend> backend;
+  ASSERT_TRUE(CreateOneDnnBackend(g, {}, &backend).ok());
+  SessionOptions options;
+  options.backend = backend;
+  std::unique_ptr<Session> edge, server;
+  ASSERT_TRUE(Session::Create(g, options, &edge).ok());
+  ASSERT_TRUE(Session::Create(g, options, &server).ok());
+  const Shape& out_shape = g.tensors[g.outputs[0]].shape;
+  // Cut inside the residual block (after bn1 only: the skip crosses too) and
+  // after the stem.
+  for (const char* after : {"stem_relu", "bn1", "conv2"}) {
+    SCOPED_TRACE(after);
+    Cut cut;
+    ASSERT_TRUE(CutAfterNode(g, after, &cut).ok());
+    std::vector<BoundaryTensor> boundary;
+    Status s = edge->RunUntil(cut, {{inputs[0].data(), g.tensors[g.inputs[0]].shape}}, &boundary);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    std::vector<ConstTensorView> views;
+    for (const BoundaryTensor& t : boundary) views.push_back(t.view);
+    std::vector<float> out(out_shape.NumElements());
+    s = server->ResumeFrom(cut, views, {{out.data(), out_shape}});
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    ExpectClose(out, want[0], std::string("cut after ") + after);
+  }
+}
+
+TEST(OneDnnSession, BackendSharedByConcurrentSessions) {
+  GraphBuilder b(15);
+  BasicBlock(&b, true);
+  ASSERT_TRUE(b.Finish().ok());
+  const Graph& g = b.graph();
+  const auto inputs = RandomInputs(g);
+  std::vector<std::vector<float>> want;
+  ASSERT_TRUE(RunReference(g, inputs, {g.outputs[0]}, &want).ok());
+  BackendOptions bo;
+  bo.num_threads = 1;
+  std::shared_ptr<Backend> backend;
+  ASSERT_TRUE(CreateOneDnnBackend(g, bo, &backend).ok());
+  const Shape& out_shape = g.tensors[g.outputs[0]].shape;
+  std::vector<std::vector<float>> results(4, std::vector<float>(out_shape.NumElements()));
+  std::vector<Status> statuses(results.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < results.size(); ++i) {
+    threads.emplace_back([&, i] {
+      SessionOptions options;
+      options.backend = backend;
+      std::unique_ptr<Session> session;
+      statuses[i] = Session::Create(g, options, &session);  // compiles concurrently
+      for (int r = 0; statuses[i].ok() && r < 3; ++r) {
+        statuses[i] = session->Run({{inputs[0].data(), g.tensors[g.inputs[0]].shape}},
+                                   {{results[i].data(), out_shape}});
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (size_t i = 0; i < results.size(); ++i) {
+    ASSERT_TRUE(statuses[i].ok()) << statuses[i].ToString();
+    ExpectClose(results[i], want[0], "session " + std::to_string(i));
+  }
+}
+
+TEST(OneDnnSession, BindChecksItsArguments) {
+  GraphBuilder b(16);
+  const int x = b.Input("x", {1, 2, 4, 4});
+  b.Output(b.Conv("c", x, 3, 3, 1, 1));
+  ASSERT_TRUE(b.Finish().ok());
+  std::shared_ptr<Backend> backend;
+  ASSERT_TRUE(CreateOneDnnBackend(b.graph(), {}, &backend).ok());
+  SegmentSpec spec{&b.graph(), {0}, {x}, {b.graph().outputs[0]}};
+  std::unique_ptr<Segment> segment;
+  ASSERT_TRUE(backend->Compile(spec, &segment).ok());
+  EXPECT_FALSE(segment->Run().ok());  // not bound yet
+  EXPECT_FALSE(segment->Bind({}, {}, nullptr).ok());
+  SegmentSpec other = spec;
+  other.nodes = {};
+  EXPECT_FALSE(backend->Compile(other, &segment).ok());
+  BackendOptions bad;
+  bad.num_threads = -1;
+  EXPECT_FALSE(CreateOneDnnBackend(b.graph(), bad, &backend).ok());
+}
+
+}  // namespace
+}  // namespace seam
+
+#endif  // SEAM_WITH_ONEDNN
