@@ -19,7 +19,9 @@ TEST(BenchCli, ReportsMedianP90AndGflopsOnEveryBackend) {
     EXPECT_GT(j["median_ms"].number, 0.0);
     EXPECT_GE(j["p90_ms"].number, j["median_ms"].number);
     EXPECT_GT(j["gflops_per_s"].number, 0.0);
-    if (backend != "ref") EXPECT_GT(j["backend_nodes"].Int(), 0) << backend;
+    if (backend != "ref") {
+      EXPECT_GT(j["backend_nodes"].Int(), 0) << backend;
+    }
   }
   CliResult bad = RunCli({"bench", "l.seam", "--backend", "tpu"}, dir.path());
   EXPECT_EQ(bad.exit_code, 1);
