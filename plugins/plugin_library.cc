@@ -22,10 +22,15 @@ PluginHost::PluginHost() {
   api_.host_ctx = this;
   api_.log = &PluginHost::Log;
   api_.now_seconds = &PluginHost::Now;
-  api_.probe_link = &PluginHost::Probe;
+  // probe_link stays NULL until a link exists (SetProbe), so monitors that
+  // choose active probing at create() see that none is available.
+  api_.probe_link = nullptr;
 }
 
-void PluginHost::SetProbe(ProbeFn probe) { probe_ = std::move(probe); }
+void PluginHost::SetProbe(ProbeFn probe) {
+  probe_ = std::move(probe);
+  api_.probe_link = probe_ ? &PluginHost::Probe : nullptr;
+}
 
 void PluginHost::Log(void*, int32_t severity, const char* message) {
   const char* text = message ? message : "(null)";

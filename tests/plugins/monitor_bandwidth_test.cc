@@ -72,6 +72,9 @@ TEST_F(BandwidthMonitorTest, RecoversThrottledLoopbackRateIndependentOfRtt) {
     double estimate = 0;
     for (int i = 0; i < 3; ++i) estimate = SampleBps();
     EXPECT_NEAR(estimate, c.rate_bps, 0.15 * c.rate_bps);
+    RecordProperty("estimate_" + std::to_string(static_cast<int>(c.rate_bps / 1e6)) + "mbps_" +
+                       std::to_string(static_cast<int>(c.extra_rtt_s * 1000)) + "ms",
+                   std::to_string(estimate));
 
     if (c.extra_rtt_s > 0 && c.rate_bps > 10e6) {
       double t_large = 0;
@@ -192,6 +195,12 @@ TEST_F(BandwidthMonitorTest, ProbeFailuresAreReported) {
       << monitor_->error();
   result = SEAM_STATUS_UNAVAILABLE;  // the host has no link right now
   EXPECT_EQ(monitor_->Sample(&r), SEAM_STATUS_UNAVAILABLE);
+  EXPECT_EQ(monitor_->Sample(&r), SEAM_STATUS_UNAVAILABLE);
+  int warnings = 0;
+  for (const auto& line : host_.logs()) {
+    if (line.find("reports no link") != std::string::npos) ++warnings;
+  }
+  EXPECT_EQ(warnings, 1) << "said once, not on every sample:\n" << host_.JoinedLogs();
 }
 
 TEST_F(BandwidthMonitorTest, PassiveModeUsesObservedTransfers) {
