@@ -1,4 +1,5 @@
-# seam_add_plugin(<target> KIND <policy|monitor|transport> NAME <name> SOURCES ...)
+# seam_add_plugin(<target> KIND <policy|monitor|transport> NAME <name> SOURCES ...
+#                 [LIBS ...] [NO_INSTALL])
 #
 # Builds a seam plugin as a shared module named seam_<kind>_<name>.so (dashes
 # in <name> become underscores) into ${SEAM_PLUGIN_OUTPUT_DIR}. A linker
@@ -7,7 +8,7 @@
 set(SEAM_PLUGIN_VERSION_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/seam_plugin.map)
 
 function(seam_add_plugin target)
-  cmake_parse_arguments(ARG "" "KIND;NAME" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "NO_INSTALL" "KIND;NAME" "SOURCES;LIBS" ${ARGN})
   string(REPLACE "-" "_" file_name "${ARG_NAME}")
   add_library(${target} MODULE ${ARG_SOURCES})
   set_target_properties(${target} PROPERTIES
@@ -28,7 +29,7 @@ function(seam_add_plugin target)
     target_link_libraries(${target} PRIVATE ${ARG_LIBS})
   endif()
   set_property(GLOBAL APPEND PROPERTY SEAM_PLUGIN_TARGETS ${target})
-  if(NOT TARGET seam::plugin_api)
+  if(NOT TARGET seam::plugin_api AND NOT ARG_NO_INSTALL)
     install(TARGETS ${target} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/seam/plugins)
   endif()
 endfunction()
