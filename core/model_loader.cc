@@ -324,12 +324,27 @@ Status Model::LoadFromFile(const std::string& path, std::unique_ptr<Model>* out,
     return InvalidModel("'" + path + "' has " + std::to_string(size) +
                         " bytes: not a .seam model");
   }
-  void* mapping = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  // Vectorised kernels (and XNNPACK) may read a few bytes past a weight
+  // tensor, and the last weights can end exactly at the end of the file. So
+  // reserve the file's pages plus a readable zero tail, then map the file
+  // over the front of that reservation.
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t reserved = (size + page - 1) / page * page + kModelTailPadding;
+  void* region = mmap(nullptr, reserved, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (region == MAP_FAILED) {
+    close(fd);
+    return IoError("cannot reserve memory for '" + path + "': " + std::strerror(errno));
+  }
+  void* mapping = mmap(region, size, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0);
   close(fd);
-  if (mapping == MAP_FAILED) return IoError("cannot map '" + path + "': " + std::strerror(errno));
+  if (mapping == MAP_FAILED) {
+    const std::string err = std::strerror(errno);
+    munmap(region, reserved);
+    return IoError("cannot map '" + path + "': " + err);
+  }
   std::unique_ptr<Model> model(new Model());
-  model->mapping_ = mapping;
-  model->mapping_size_ = size;
+  model->mapping_ = region;
+  model->mapping_size_ = reserved;
   model->bytes_ = static_cast<const uint8_t*>(mapping);
   model->size_ = size;
   Status s = Parse(std::move(model), options, out);
@@ -346,9 +361,10 @@ Status Model::LoadFromBuffer(const void* data, size_t size, std::unique_ptr<Mode
     model->bytes_ = static_cast<const uint8_t*>(data);
   } else {
     // Weights inside are 64-byte aligned relative to the buffer start only.
-    model->owned_ = std::aligned_alloc(64, (size + 63) / 64 * 64);
+    model->owned_ = std::aligned_alloc(64, (size + 63) / 64 * 64 + kModelTailPadding);
     if (model->owned_ == nullptr) return Status(StatusCode::kOutOfMemory, "cannot copy model");
     std::memcpy(model->owned_, data, size);
+    std::memset(static_cast<uint8_t*>(model->owned_) + size, 0, kModelTailPadding);
     model->bytes_ = static_cast<const uint8_t*>(model->owned_);
   }
   model->size_ = size;
@@ -359,9 +375,10 @@ Status Model::LoadFromBytes(std::vector<uint8_t> bytes, std::unique_ptr<Model>* 
                             const LoadOptions& options) {
   if (bytes.size() > kMaxModelBytes) return InvalidModel("model is larger than the 4 GiB limit");
   std::unique_ptr<Model> model(new Model());
-  model->owned_ = std::aligned_alloc(64, (bytes.size() + 63) / 64 * 64 + 64);
+  model->owned_ = std::aligned_alloc(64, (bytes.size() + 63) / 64 * 64 + kModelTailPadding);
   if (model->owned_ == nullptr) return Status(StatusCode::kOutOfMemory, "cannot copy model");
   std::memcpy(model->owned_, bytes.data(), bytes.size());
+  std::memset(static_cast<uint8_t*>(model->owned_) + bytes.size(), 0, kModelTailPadding);
   model->bytes_ = static_cast<const uint8_t*>(model->owned_);
   model->size_ = bytes.size();
   return Parse(std::move(model), options, out);

@@ -22,6 +22,9 @@ namespace seam {
 constexpr uint32_t kSchemaVersion = 1;
 // Files larger than this are refused before anything is read.
 constexpr size_t kMaxModelBytes = size_t{4} << 30;
+// Readable bytes seam keeps after a model's last byte: vectorised kernels and
+// XNNPACK may read slightly past the end of a weight tensor.
+constexpr size_t kModelTailPadding = 4096;
 
 using ContentHash = std::array<uint8_t, 16>;
 std::string ContentHashHex(const ContentHash& hash);
@@ -42,7 +45,9 @@ class Model {
   static Status LoadFromFile(const std::string& path, std::unique_ptr<Model>* out,
                              const LoadOptions& options = {});
   // Uses the caller's bytes in place; they must stay alive and unchanged for
-  // the Model's lifetime and be 64-byte aligned (else they are copied).
+  // the Model's lifetime, be 64-byte aligned (else they are copied) and be
+  // followed by kModelTailPadding readable bytes (kernels may over-read
+  // weights slightly), as a file mapped by LoadFromFile is.
   static Status LoadFromBuffer(const void* data, size_t size, std::unique_ptr<Model>* out,
                                const LoadOptions& options = {});
   // Takes ownership of a copy of the bytes.
@@ -51,6 +56,8 @@ class Model {
 
   const Graph& graph() const { return graph_; }
   const ContentHash& content_hash() const { return hash_; }
+  // The model bytes; kModelTailPadding readable bytes follow them.
+  const uint8_t* bytes() const { return bytes_; }
   size_t file_bytes() const { return size_; }
 
  private:

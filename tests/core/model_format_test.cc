@@ -138,6 +138,24 @@ TEST(ModelFormat, LoadsFromFileByMmapAndFromUnalignedBuffer) {
   std::remove(path.c_str());
 }
 
+TEST(ModelFormat, EveryLoadPathLeavesAReadableZeroTail) {
+  // Kernels may read a few bytes past the last weight tensor, which can end
+  // exactly at the end of the file: the bytes after the model must be mapped.
+  std::vector<uint8_t> bytes = SerializeOrDie(testing::MakeSmallDag().get());
+  const std::string path = ::testing::TempDir() + "/tail_" + std::to_string(getpid()) + ".seam";
+  ASSERT_TRUE(WriteFileAtomically(path, bytes.data(), bytes.size()).ok());
+  std::unique_ptr<Model> from_file, from_bytes;
+  ASSERT_TRUE(Model::LoadFromFile(path, &from_file).ok());
+  ASSERT_TRUE(Model::LoadFromBytes(bytes, &from_bytes).ok());
+  for (const Model* m : {from_file.get(), from_bytes.get()}) {
+    const volatile uint8_t* tail = m->bytes() + m->file_bytes();
+    unsigned sum = 0;
+    for (size_t i = 0; i < kModelTailPadding; ++i) sum += tail[i];
+    EXPECT_EQ(sum, 0u);
+  }
+  std::remove(path.c_str());
+}
+
 TEST(ModelFormat, MissingFileIsAnIoError) {
   std::unique_ptr<Model> model;
   Status s = Model::LoadFromFile("/nonexistent/dir/model.seam", &model);
