@@ -43,6 +43,8 @@ const std::vector<ZooEntry>& Registry() {
        zoo::BuildGoogLeNet},
       {{"mlp", zoo::kMlpDescription, "chain", 13902922, "[1,784]"}, zoo::BuildMlp},
       {{"lstm", zoo::kLstmDescription, "chain", 2653200, "[20,200]"}, zoo::BuildLstm},
+      {{"branchy_lenet", zoo::BranchyLeNetDescription(), "dag", 26218, "[1,1,8,8]"},
+       zoo::BuildBranchyLeNet},
   };
   return *entries;
 }

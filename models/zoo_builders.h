@@ -4,6 +4,8 @@
 // cannot drift apart.
 #pragma once
 
+#include <string>
+
 #include "seam/graph_builder.h"
 #include "seam/status.h"
 
@@ -34,6 +36,9 @@ extern const char kDenseNet121Description[];
 extern const char kGoogLeNetDescription[];
 extern const char kMlpDescription[];
 extern const char kLstmDescription[];
+// Trained models: the description quotes the measured exit accuracies, which
+// are compiled in from models/data/, so it is formatted from them once.
+const std::string& BranchyLeNetDescription();
 
 // Each builder expects a fresh builder and adds the whole model to it.
 Status BuildLeNet5(GraphBuilder* b);
@@ -50,6 +55,8 @@ Status BuildDenseNet121(GraphBuilder* b);
 Status BuildGoogLeNet(GraphBuilder* b);
 Status BuildMlp(GraphBuilder* b);
 Status BuildLstm(GraphBuilder* b);
+// Trained weights (no randomness): ignores the builder's seed.
+Status BuildBranchyLeNet(GraphBuilder* b);
 
 }  // namespace zoo
 }  // namespace seam

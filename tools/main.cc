@@ -16,6 +16,8 @@
 
 namespace seam::cli {
 
+int ConvertMain(const std::vector<std::string>& args);  // tools/convert.cc
+
 const std::vector<Subcommand>& Subcommands() {
   static const std::vector<Subcommand> kSubcommands = {
       {"zoo", "list the model zoo, or build a zoo model into a .seam file", &ZooMain},
@@ -26,6 +28,7 @@ const std::vector<Subcommand>& Subcommands() {
       {"profile", "per-layer latency, partition-point costs, latency predictor, thread scaling",
        &ProfileMain},
       {"plan", "ask a partition policy where to cut, from edge/server profiles and the link", &PlanMain},
+      {"convert", "convert an ONNX model into a .seam model", &ConvertMain},
   };
   return kSubcommands;
 }

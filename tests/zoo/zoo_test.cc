@@ -44,7 +44,7 @@ std::map<OpType, int> CountOps(const Graph& graph) {
 
 TEST(ZooRegistryTest, ListsEveryModelOnceWithCompleteInfo) {
   const std::vector<ZooModelInfo>& models = ZooModels();
-  ASSERT_EQ(models.size(), 14u);
+  ASSERT_EQ(models.size(), 15u);
   std::set<std::string> names;
   for (const ZooModelInfo& info : models) {
     EXPECT_TRUE(names.insert(info.name).second) << "duplicate zoo name " << info.name;
@@ -54,9 +54,9 @@ TEST(ZooRegistryTest, ListsEveryModelOnceWithCompleteInfo) {
     EXPECT_GT(info.expected_params, 0) << info.name;
     EXPECT_EQ(info.input_shape.front(), '[') << info.name;
   }
-  for (const char* name :
-       {"lenet5", "alexnet", "vgg16", "vgg19", "nin", "tiny_yolov2", "resnet18", "resnet50",
-        "mobilenet_v1", "mobilenet_v2", "densenet121", "googlenet", "mlp", "lstm"}) {
+  for (const char* name : {"lenet5", "alexnet", "vgg16", "vgg19", "nin", "tiny_yolov2", "resnet18",
+                           "resnet50", "mobilenet_v1", "mobilenet_v2", "densenet121", "googlenet",
+                           "mlp", "lstm", "branchy_lenet"}) {
     EXPECT_EQ(names.count(name), 1u) << name;
   }
 }
@@ -144,6 +144,7 @@ constexpr Structure kStructures[] = {
     {"googlenet", 57, 1, 0, 2, 0, 0, 9, "[1,1000]"},
     {"mlp", 0, 5, 0, 0, 0, 0, 0, "[1,10]"},
     {"lstm", 0, 1, 0, 0, 2, 0, 0, "[20,10000]"},
+    {"branchy_lenet", 2, 5, 0, 0, 0, 0, 0, "[1,10]"},
 };
 
 TEST(ZooStructureTest, LayerCountsMatchThePublishedArchitectures) {

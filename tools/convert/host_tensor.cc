@@ -13,29 +13,44 @@ namespace seam::onnx_import {
 
 const char* OnnxTypeName(int32_t type) {
   switch (type) {
-    case kOnnxFloat: return "float";
-    case kOnnxUint8: return "uint8";
-    case kOnnxInt8: return "int8";
-    case kOnnxUint16: return "uint16";
-    case kOnnxInt16: return "int16";
-    case kOnnxInt32: return "int32";
-    case kOnnxInt64: return "int64";
-    case kOnnxString: return "string";
-    case kOnnxBool: return "bool";
-    case kOnnxFloat16: return "float16";
-    case kOnnxDouble: return "double";
-    case kOnnxUint32: return "uint32";
-    case kOnnxUint64: return "uint64";
-    case 14: return "complex64";
-    case 15: return "complex128";
-    case kOnnxBfloat16: return "bfloat16";
+    case kOnnxFloat:
+      return "float";
+    case kOnnxUint8:
+      return "uint8";
+    case kOnnxInt8:
+      return "int8";
+    case kOnnxUint16:
+      return "uint16";
+    case kOnnxInt16:
+      return "int16";
+    case kOnnxInt32:
+      return "int32";
+    case kOnnxInt64:
+      return "int64";
+    case kOnnxString:
+      return "string";
+    case kOnnxBool:
+      return "bool";
+    case kOnnxFloat16:
+      return "float16";
+    case kOnnxDouble:
+      return "double";
+    case kOnnxUint32:
+      return "uint32";
+    case kOnnxUint64:
+      return "uint64";
+    case 14:
+      return "complex64";
+    case 15:
+      return "complex128";
+    case kOnnxBfloat16:
+      return "bfloat16";
   }
   return "unknown";
 }
 
 bool IsFloatType(int32_t type) {
-  return type == kOnnxFloat || type == kOnnxDouble || type == kOnnxFloat16 ||
-         type == kOnnxBfloat16;
+  return type == kOnnxFloat || type == kOnnxDouble || type == kOnnxFloat16 || type == kOnnxBfloat16;
 }
 
 bool IsIntegerType(int32_t type) {
@@ -48,7 +63,8 @@ bool IsIntegerType(int32_t type) {
     case kOnnxInt64:
     case kOnnxBool:
     case kOnnxUint32:
-    case kOnnxUint64: return true;
+    case kOnnxUint64:
+      return true;
   }
   return false;
 }
@@ -67,9 +83,7 @@ int64_t HostTensor::GetInt(int64_t k) const {
   return is_float() ? static_cast<int64_t>(f[k]) : i[k];
 }
 
-std::string HostTensor::Describe() const {
-  return DimsToString(dims) + " " + OnnxTypeName(type);
-}
+std::string HostTensor::Describe() const { return DimsToString(dims) + " " + OnnxTypeName(type); }
 
 HostTensor MakeFloatTensor(std::vector<int64_t> dims, std::vector<float> values) {
   HostTensor t;
@@ -155,17 +169,21 @@ size_t ElementBytes(int32_t type) {
   switch (type) {
     case kOnnxFloat:
     case kOnnxInt32:
-    case kOnnxUint32: return 4;
+    case kOnnxUint32:
+      return 4;
     case kOnnxDouble:
     case kOnnxInt64:
-    case kOnnxUint64: return 8;
+    case kOnnxUint64:
+      return 8;
     case kOnnxFloat16:
     case kOnnxBfloat16:
     case kOnnxInt16:
-    case kOnnxUint16: return 2;
+    case kOnnxUint16:
+      return 2;
     case kOnnxInt8:
     case kOnnxUint8:
-    case kOnnxBool: return 1;
+    case kOnnxBool:
+      return 1;
   }
   return 0;
 }
@@ -184,10 +202,18 @@ void DecodeRaw(const uint8_t* p, int64_t n, HostTensor* out) {
     out->f.resize(static_cast<size_t>(n));
     for (int64_t k = 0; k < n; ++k) {
       switch (type) {
-        case kOnnxFloat: out->f[k] = ReadLe<float>(p + 4 * k); break;
-        case kOnnxDouble: out->f[k] = static_cast<float>(ReadLe<double>(p + 8 * k)); break;
-        case kOnnxFloat16: out->f[k] = HalfToFloat(ReadLe<uint16_t>(p + 2 * k)); break;
-        default: out->f[k] = Bfloat16ToFloat(ReadLe<uint16_t>(p + 2 * k)); break;
+        case kOnnxFloat:
+          out->f[k] = ReadLe<float>(p + 4 * k);
+          break;
+        case kOnnxDouble:
+          out->f[k] = static_cast<float>(ReadLe<double>(p + 8 * k));
+          break;
+        case kOnnxFloat16:
+          out->f[k] = HalfToFloat(ReadLe<uint16_t>(p + 2 * k));
+          break;
+        default:
+          out->f[k] = Bfloat16ToFloat(ReadLe<uint16_t>(p + 2 * k));
+          break;
       }
     }
     return;
@@ -196,15 +222,33 @@ void DecodeRaw(const uint8_t* p, int64_t n, HostTensor* out) {
   for (int64_t k = 0; k < n; ++k) {
     int64_t v = 0;
     switch (type) {
-      case kOnnxInt64: v = ReadLe<int64_t>(p + 8 * k); break;
-      case kOnnxUint64: v = static_cast<int64_t>(ReadLe<uint64_t>(p + 8 * k)); break;
-      case kOnnxInt32: v = ReadLe<int32_t>(p + 4 * k); break;
-      case kOnnxUint32: v = ReadLe<uint32_t>(p + 4 * k); break;
-      case kOnnxInt16: v = ReadLe<int16_t>(p + 2 * k); break;
-      case kOnnxUint16: v = ReadLe<uint16_t>(p + 2 * k); break;
-      case kOnnxInt8: v = ReadLe<int8_t>(p + k); break;
-      case kOnnxUint8: v = p[k]; break;
-      case kOnnxBool: v = p[k] != 0; break;
+      case kOnnxInt64:
+        v = ReadLe<int64_t>(p + 8 * k);
+        break;
+      case kOnnxUint64:
+        v = static_cast<int64_t>(ReadLe<uint64_t>(p + 8 * k));
+        break;
+      case kOnnxInt32:
+        v = ReadLe<int32_t>(p + 4 * k);
+        break;
+      case kOnnxUint32:
+        v = ReadLe<uint32_t>(p + 4 * k);
+        break;
+      case kOnnxInt16:
+        v = ReadLe<int16_t>(p + 2 * k);
+        break;
+      case kOnnxUint16:
+        v = ReadLe<uint16_t>(p + 2 * k);
+        break;
+      case kOnnxInt8:
+        v = ReadLe<int8_t>(p + k);
+        break;
+      case kOnnxUint8:
+        v = p[k];
+        break;
+      case kOnnxBool:
+        v = p[k] != 0;
+        break;
     }
     out->i[k] = v;
   }

@@ -159,6 +159,11 @@ class NodeContext {
   const std::function<bool(const std::string&)>* consumed_;
 };
 
+// Turns a host value into a seam constant (or, when folding, a fed input),
+// once per HostTensor so that shared weights stay shared.
+Status MaterializeConstant(Emitter* emitter, const std::string& name,
+                           const std::shared_ptr<const HostTensor>& host, int* out);
+
 using NodeFn = Status (*)(NodeContext& ctx);
 
 // Ops lowered to seam nodes (lower_ops.cc). Null when unknown.
@@ -168,6 +173,18 @@ NodeFn FindHostEval(const std::string& op_type);
 // Ops whose host evaluator runs even on seam tensors (Shape, Size: the
 // shape is static).
 bool HostEvalAcceptsTensors(const std::string& op_type);
+
+// Helpers shared by the evaluators and the lowerings (host_eval.cc).
+Status SqueezeDims(NodeContext& ctx, const std::vector<int64_t>& in, std::vector<int64_t>* out);
+Status UnsqueezeDims(NodeContext& ctx, const std::vector<int64_t>& in, std::vector<int64_t>* out);
+// Slice bounds per axis of `dims`, clamped as ONNX specifies.
+Status SliceParams(NodeContext& ctx, const std::vector<int64_t>& dims, std::vector<int64_t>* starts,
+                   std::vector<int64_t>* ends, std::vector<int64_t>* steps);
+// The Reshape target with 0 (copy, unless allowzero) and -1 (infer) resolved.
+Status ResolveReshape(NodeContext& ctx, const std::vector<int64_t>& in, std::vector<int64_t> target,
+                      bool allowzero, std::vector<int64_t>* out);
+NodeFn IdentityLowering();
+NodeFn DropoutLowering();
 
 // Numpy-style broadcast of two shapes; false when they do not broadcast.
 bool BroadcastDims(const std::vector<int64_t>& a, const std::vector<int64_t>& b,

@@ -47,17 +47,17 @@ struct ImportOptions {
 
 // What the conversion did, for the CLI summary and tests.
 struct ImportStats {
-  int64_t opset = 0;                 // of the default (ai.onnx) domain
+  int64_t opset = 0;  // of the default (ai.onnx) domain
   int64_t ir_version = 0;
-  std::string producer;              // "pytorch 1.13.0"
-  int onnx_nodes = 0;                // nodes in the ONNX graph
-  int seam_nodes = 0;                // nodes in the result
-  int folded_constant_nodes = 0;     // ONNX nodes evaluated at conversion time
-  int dropped_nodes = 0;             // Identity, Dropout, zero Pad, no-op Cast...
-  int folded_batchnorms = 0;         // BatchNorm folded into Conv/FullyConnected
-  int fused_activations = 0;         // activations fused into Conv/FullyConnected
-  int folded_pads = 0;               // Pad folded into Conv padding
-  int fused_bias_adds = 0;           // Add of a constant folded into a bias
+  std::string producer;           // "pytorch 1.13.0"
+  int onnx_nodes = 0;             // nodes in the ONNX graph
+  int seam_nodes = 0;             // nodes in the result
+  int folded_constant_nodes = 0;  // ONNX nodes evaluated at conversion time
+  int dropped_nodes = 0;          // Identity, Dropout, zero Pad, no-op Cast...
+  int folded_batchnorms = 0;      // BatchNorm folded into Conv/FullyConnected
+  int fused_activations = 0;      // activations fused into Conv/FullyConnected
+  int folded_pads = 0;            // Pad folded into Conv padding
+  int fused_bias_adds = 0;        // Add of a constant folded into a bias
 };
 
 // The converted model. The graph's weights point into `weights` and into
