@@ -80,11 +80,10 @@ class NodeChecker {
   std::string label_;
 };
 
-// Normalises a possibly negative axis into [0, rank + extra).
-bool NormalizeAxis(int32_t axis, int rank, int* out, int extra = 0) {
-  const int limit = rank + extra;
-  if (axis < -limit || axis >= limit) return false;
-  *out = axis < 0 ? axis + limit : axis;
+// Normalises a possibly negative axis into [0, rank).
+bool NormalizeAxis(int32_t axis, int rank, int* out) {
+  if (axis < -rank || axis >= rank) return false;
+  *out = axis < 0 ? axis + rank : axis;
   return true;
 }
 
@@ -347,11 +346,12 @@ Status InferFlatten(const NodeChecker& c, std::vector<Shape>* out) {
   const AxisAttrs* a;
   SEAM_RETURN_IF_ERROR(c.GetAttrs(&a));
   const Shape& x = c.In(0);
-  int axis;
-  if (!NormalizeAxis(a->axis, x.rank, &axis, 1)) {
+  // ONNX Flatten: axis in [-rank, rank]; a negative axis counts from the end.
+  if (a->axis < -x.rank || a->axis > x.rank) {
     return c.Error("axis " + std::to_string(a->axis) + " out of range for rank " +
                    std::to_string(x.rank));
   }
+  const int axis = a->axis < 0 ? a->axis + x.rank : a->axis;
   int64_t outer = 1, inner = 1;
   for (int d = 0; d < x.rank; ++d) (d < axis ? outer : inner) *= x.dims[d];
   (*out)[0] = Shape{outer, inner};

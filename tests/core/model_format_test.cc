@@ -156,6 +156,19 @@ TEST(ModelFormat, EveryLoadPathLeavesAReadableZeroTail) {
   std::remove(path.c_str());
 }
 
+TEST(ShapeInference, FlattenNegativeAxisCountsFromTheEndLikeOnnx) {
+  GraphBuilder b;
+  int x = b.Input("x", Shape{2, 3, 4, 5});
+  int f = b.Flatten("flatten", x, -1);
+  EXPECT_EQ(b.shape(f), (Shape{24, 5}));
+  int g = b.Flatten("flatten0", x, 0);
+  EXPECT_EQ(b.shape(g), (Shape{1, 120}));
+  int h = b.Flatten("flatten4", x, 4);
+  EXPECT_EQ(b.shape(h), (Shape{120, 1}));
+  b.Flatten("bad", x, -5);
+  EXPECT_NE(b.status().message().find("axis -5 out of range"), std::string::npos);
+}
+
 TEST(ModelFormat, MissingFileIsAnIoError) {
   std::unique_ptr<Model> model;
   Status s = Model::LoadFromFile("/nonexistent/dir/model.seam", &model);
