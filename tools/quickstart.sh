@@ -20,6 +20,12 @@ PACKAGES=(
   # Backends (SEAM_WITH_XNNPACK, and SEAM_WITH_ONEDNN on x86-64); libxnnpack-dev
   # does not pull in pthreadpool's headers, and oneDNN's CMake config needs OpenCL's.
   libxnnpack-dev libpthreadpool-dev
+  # Transport plugins (ZeroMQ with CURVE).
+  libzmq3-dev cppzmq-dev
+  # `seam convert` (the only code linking ONNX/protobuf) and its tests, which
+  # export torchvision models with Debian's PyTorch.
+  libonnx-dev libprotobuf-dev protobuf-compiler
+  python3-torch python3-torchvision python3-numpy
 )
 if [[ "$(uname -m)" == x86_64 ]]; then
   PACKAGES+=(libdnnl-dev ocl-icd-opencl-dev opencl-c-headers)
