@@ -25,6 +25,8 @@ PluginHost::PluginHost() {
   // probe_link stays NULL until a link exists (SetProbe), so monitors that
   // choose active probing at create() see that none is available.
   api_.probe_link = nullptr;
+  // Wrapping transports (shaped) load their inner transport through this.
+  api_.open_transport = &PluginHost::OpenTransport;
 }
 
 void PluginHost::SetProbe(ProbeFn probe) {

@@ -26,6 +26,13 @@ class PluginHost {
   static void Log(void* ctx, int32_t severity, const char* message);
   static double Now(void* ctx);
   static seam_status Probe(void* ctx, uint64_t bytes, double* seconds);
+  // seam_host_api.open_transport (defined in transport_host.cc): loads a
+  // transport plugin and creates an instance for a wrapping plugin. The
+  // library stays loaded until the instance is destroyed through the
+  // returned vtable.
+  static seam_status OpenTransport(void* ctx, const char* name, const seam_kv* config,
+                                   uint32_t num_config, const void** out_vtable,
+                                   void** out_instance, char* error, size_t error_size);
 
   seam_host_api api_{};
   ProbeFn probe_;
