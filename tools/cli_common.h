@@ -32,6 +32,9 @@ int RunMain(const std::vector<std::string>& args);
 int ProfileMain(const std::vector<std::string>& args);
 int PlanMain(const std::vector<std::string>& args);
 int BenchMain(const std::vector<std::string>& args);
+int ServeMain(const std::vector<std::string>& args);
+int EdgeMain(const std::vector<std::string>& args);
+int KeygenMain(const std::vector<std::string>& args);
 
 // Every subcommand, in the order `seam --help` lists them.
 const std::vector<Subcommand>& Subcommands();

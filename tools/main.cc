@@ -29,6 +29,9 @@ const std::vector<Subcommand>& Subcommands() {
        &ProfileMain},
       {"plan", "ask a partition policy where to cut, from edge/server profiles and the link", &PlanMain},
       {"convert", "convert an ONNX model into a .seam model", &ConvertMain},
+      {"serve", "serve the server half of split inference to many edges", &ServeMain},
+      {"edge", "stream frames split with a server; the cut follows the link", &EdgeMain},
+      {"keygen", "make a CURVE key pair for encrypted, authenticated links", &KeygenMain},
   };
   return kSubcommands;
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # quickstart.sh: install what is missing, build seam, then run the demo or the tests.
 #
-#   bash tools/quickstart.sh demo   # build, then build the resnet18 zoo model and run it
-#                                   # (per-layer table and latency)
+#   bash tools/quickstart.sh demo   # build, then split a zoo model between a server and an
+#                                   # edge process over an emulated link (tools/demo_split.sh)
 #   bash tools/quickstart.sh test   # build, then run the whole test suite with ctest
 #
 # Works on a fresh Debian 12 (bookworm) machine: missing packages are installed
@@ -38,7 +38,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 usage() {
   echo "usage: bash tools/quickstart.sh demo|test" >&2
-  echo "  demo  install what is missing, build, build the resnet18 zoo model and run it" >&2
+  echo "  demo  install what is missing, build, run an edge and a server splitting a zoo model" >&2
   echo "  test  install what is missing, build, run the whole test suite with ctest" >&2
   exit 2
 }
@@ -91,14 +91,7 @@ build() {
 }
 
 demo() {
-  local seam="${BUILD_DIR}/tools/seam"
-  local model="${BUILD_DIR}/resnet18.seam"
-  step "building the resnet18 zoo model"
-  "${seam}" zoo build resnet18 -o "${model}"
-  step "inspecting it"
-  "${seam}" inspect --summary "${model}"
-  step "running it on $(nproc) thread(s): per-layer times, then the latency"
-  "${seam}" run "${model}" --threads "$(nproc)" --warmup 1 --repeat 3 --layers
+  bash tools/demo_split.sh "${BUILD_DIR}"
 }
 
 test_suite() {
@@ -111,7 +104,8 @@ test_suite() {
 case "$1" in
   demo)
     install_missing
-    build seam
+    build seam seam_transport_zeromq seam_transport_shaped seam_policy_dads_light \
+      seam_policy_edge_only seam_policy_server_only seam_monitor_bandwidth seam_monitor_rtt
     demo
     ;;
   test)

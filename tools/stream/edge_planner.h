@@ -1,0 +1,97 @@
+// EdgePlanner: the decision half of DADS Algorithm 3 on the edge. Monitors
+// measure the link (and the device), the policy plugin picks the cut for
+// those conditions from per-layer edge and server latencies, and the
+// planner re-plans on every tick, publishing a new cut only when the
+// policy's answer changes. It also learns: server latency is rescaled from
+// the compute times servers report, and a failing server forces edge-only
+// until a hello gets through again (with exponential backoff).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "plugins/monitor_host.h"
+#include "plugins/policy_host.h"
+#include "seam/cut.h"
+#include "seam/graph.h"
+#include "seam/status.h"
+
+namespace seam::stream {
+
+// One cut the stream runs with, as every frame sees it.
+struct CutChoice {
+  Cut cut;
+  uint64_t cut_id = 0;
+  bool edge_only = false;
+  bool server_only = false;
+  int64_t boundary_bytes = 0;
+  std::string label;  // "edge only", "server only", "after conv3 (7/24 on the edge)"
+  PlanDecision decision;
+};
+
+// A change of cut, and why.
+struct RecutEvent {
+  std::string from, to;
+  std::string reason;
+  PlanConditions conditions;
+  double predicted_ms = 0;
+};
+
+struct PlannerOptions {
+  PlanConditions base;  // frame_rate, deadline_ms, server_budget_ms from the command line
+  // Link values to assume until a monitor has measured them.
+  double assumed_bandwidth_bps = 10e6;
+  double assumed_rtt_ms = 10;
+};
+
+class EdgePlanner {
+ public:
+  // `edge_ms` and `server_ms` have one entry per graph node.
+  static Status Create(const Graph& graph, std::shared_ptr<Policy> policy, MonitorSet* monitors,
+                       std::vector<double> edge_ms, std::vector<double> server_ms,
+                       const PlannerOptions& options, std::unique_ptr<EdgePlanner>* out);
+
+  // Samples the monitors and asks the policy; true (and `event`) when the
+  // cut changed. A monitor or policy error keeps the current cut.
+  bool Replan(RecutEvent* event, Status* problem);
+
+  std::shared_ptr<const CutChoice> Current() const;
+  PlanConditions conditions() const;
+
+  // The server's measured compute time for a frame cut by `choice`.
+  void ObserveServerCompute(const CutChoice& choice, double measured_ms);
+  // A request failed: plan edge-only until MarkServerUp().
+  void MarkServerDown(const std::string& why, RecutEvent* event, bool* changed);
+  void MarkServerUp();
+  bool server_down() const;
+  // When the next reconnection attempt is due (exponential backoff).
+  bool ReconnectDue() const;
+  void ReconnectFailed();
+
+ private:
+  EdgePlanner() = default;
+  Status RebuildGraphLocked();
+  CutChoice MakeChoice(const PlanDecision& decision) const;
+  bool InstallLocked(CutChoice choice, const std::string& reason, RecutEvent* event);
+
+  const Graph* graph_ = nullptr;
+  std::shared_ptr<Policy> policy_;
+  MonitorSet* monitors_ = nullptr;
+  std::vector<double> edge_ms_, server_ms_;
+  PlannerOptions options_;
+
+  mutable std::mutex mutex_;
+  PolicyGraph policy_graph_;
+  double server_scale_ = 1.0;        // measured / profiled server time (EWMA)
+  double graph_server_scale_ = 1.0;  // the scale policy_graph_ was built with
+  PlanConditions conditions_;
+  std::shared_ptr<const CutChoice> current_;
+  bool server_down_ = false;
+  std::chrono::steady_clock::time_point next_reconnect_;
+  double backoff_s_ = 0.5;
+};
+
+}  // namespace seam::stream
