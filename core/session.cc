@@ -414,6 +414,9 @@ Status Session::CutPlans(const Cut& cut, Plan** edge, Plan** server) {
     std::unique_ptr<Plan> edge_plan, server_plan;
     SEAM_RETURN_IF_ERROR(MakePlan(edge_nodes, inputs, boundary, &edge_plan));
     SEAM_RETURN_IF_ERROR(MakePlan(server_nodes, boundary, outputs, &server_plan));
+    // Making the server plan may have grown (moved) the arena, which rebinds
+    // only the plans already stored: bind the edge plan to the arena again.
+    SEAM_RETURN_IF_ERROR(BindPlan(edge_plan.get()));
     it = cut_plans_.emplace(cut.edge_nodes, std::make_pair(std::move(edge_plan), std::move(server_plan)))
              .first;
   }

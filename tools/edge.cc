@@ -27,6 +27,9 @@ namespace seam::cli {
 namespace {
 
 constexpr char kCommand[] = "seam edge";
+// A probe holds the link while it runs: bounded, so frames queued behind a
+// probe to a dead server still reach their own timeout and fall back.
+constexpr uint32_t kProbeTimeoutMs = 2000;
 
 // Prints frames, re-cuts and notices as text or one JSON object per line.
 class Printer final : public stream::EdgeObserver {
@@ -35,7 +38,7 @@ class Printer final : public stream::EdgeObserver {
 
   void OnFrame(const stream::FrameRecord& r) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (json_) {
+    if (json_ && !quiet_) {
       std::string out;
       JsonWriter w(&out, /*pretty=*/false);
       w.BeginObject();
@@ -158,7 +161,11 @@ Status WaitForServer(stream::EdgeLink* link, const Model& model, double wait_ms,
       std::chrono::steady_clock::now() + std::chrono::duration<double, std::milli>(wait_ms);
   Status s;
   do {
-    s = link->Hello(model.graph().nodes.size(), 2000, info);
+    const double left_ms =
+        std::chrono::duration<double, std::milli>(deadline - std::chrono::steady_clock::now())
+            .count();
+    s = link->Hello(model.graph().nodes.size(),
+                    static_cast<uint32_t>(std::clamp(left_ms, 100.0, 2000.0)), info);
     if (s.ok()) break;
     if (s.code() != StatusCode::kTimeout && s.code() != StatusCode::kIo) return s;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -203,7 +210,7 @@ int EdgeMain(const std::vector<std::string>& args) {
                      &policy_options);
   parser.AddRepeated(
       "monitor", 'm', "NAME[:K=V,...]",
-      "monitor plugin, repeatable (default: bandwidth:large=32KiB and rtt:samples=1)",
+      "monitor plugin, repeatable (default: bandwidth:mode=both,large=32KiB and rtt:samples=1)",
       &monitor_specs);
   parser.AddString(
       "link", 'l', "PROFILE|trace:FILE",
@@ -341,7 +348,7 @@ int EdgeMain(const std::vector<std::string>& args) {
   if (!status.ok()) return ReportError(kCommand, status);
   stream::EdgeLink* link_ptr = link.get();
   DefaultPluginHost()->SetProbe([link_ptr](uint64_t bytes, double* seconds) {
-    return link_ptr->Probe(bytes, 30000, seconds);
+    return link_ptr->Probe(bytes, kProbeTimeoutMs, seconds);
   });
 
   stream::ServerInfo server;
@@ -353,7 +360,7 @@ int EdgeMain(const std::vector<std::string>& args) {
   std::shared_ptr<Policy> policy;
   if (status.ok()) status = Policy::Load(policy_name, policy_config, &policy);
   if (!status.ok()) return ReportError(kCommand, status);
-  if (monitor_specs.empty()) monitor_specs = {"bandwidth:large=32KiB", "rtt:samples=1"};
+  if (monitor_specs.empty()) monitor_specs = {"bandwidth:mode=both,large=32KiB", "rtt:samples=1"};
   MonitorSet monitors;
   for (const std::string& spec : monitor_specs) {
     std::string name;

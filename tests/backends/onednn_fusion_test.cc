@@ -1,6 +1,6 @@
-// oneDNN backend on small multi-op graphs: fusion (BatchNorm folding,
-// eltwise and sum post-ops), layouts kept between ops, segment outputs that
-// block fusion, and the backend driven by the Session executor (partial
+// oneDNN backend on small multi-op graphs: fusion (exact eltwise and sum
+// post-ops, no BatchNorm folding), layouts kept between ops, segment outputs
+// that block fusion, and the backend driven by the Session executor (partial
 // support, node granularity, cuts, a backend shared by concurrent sessions).
 #if SEAM_WITH_ONEDNN
 
@@ -50,37 +50,89 @@ TEST(OneDnnFusion, ConvReluPoolChainKeepsLayoutAndFusesRelu) {
   EXPECT_EQ(CountPrimitives(run.primitives, "reorder"), 1) << Join(run.primitives);
 }
 
-TEST(OneDnnFusion, ConvBatchNormReluIsOnePrimitive) {
+TEST(OneDnnFusion, BatchNormIsNotFoldedIntoTheConv) {
+  // Folding would round differently from the conv then the BatchNorm, which
+  // is what a cut between them runs: the BN stays a primitive of its own,
+  // fused with the Relu after it. Relu6 (a Clip) after a BN stays an eltwise.
   GraphBuilder b(4);
   int x = b.Input("x", {2, 8, 14, 14});
   x = b.Conv("conv", x, 16, 3, 1, 1, 1, /*bias=*/false);
-  x = b.BatchNorm("bn", x);
-  b.Output(b.Relu6("relu6", x));
+  x = b.Relu("relu", b.BatchNorm("bn", x));
+  x = b.Conv("conv2", x, 16, 3, 1, 1, 1, /*bias=*/false);
+  b.Output(b.Relu6("relu6", b.BatchNorm("bn2", x)));
   ASSERT_TRUE(b.Finish().ok());
   OneDnnRun run;
-  CheckGraph(b.graph(), "conv-bn-relu6", &run);
-  EXPECT_EQ(CountPrimitives(run.primitives, "convolution conv+bn+relu6"), 1) << Join(run.primitives);
-  EXPECT_EQ(CountPrimitives(run.primitives, "batch_normalization"), 0);
-  // With bias too, and a BN after an inner product.
+  CheckGraph(b.graph(), "conv-bn-relu", &run);
+  EXPECT_EQ(CountPrimitives(run.primitives, "convolution conv "), 1) << Join(run.primitives);
+  EXPECT_EQ(CountPrimitives(run.primitives, "batch_normalization bn+relu "), 1)
+      << Join(run.primitives);
+  EXPECT_EQ(CountPrimitives(run.primitives, "batch_normalization bn2 "), 1) << Join(run.primitives);
+  EXPECT_EQ(CountPrimitives(run.primitives, "eltwise relu6 "), 1) << Join(run.primitives);
+  // A BN after an inner product, and an activation that is not exact as a
+  // post-op (Sigmoid) after a conv: both stay separate primitives.
   GraphBuilder b2(5);
   int y = b2.Input("x", {3, 30});
   y = b2.BatchNorm("bn", b2.FullyConnected("fc", y, 12));
   b2.Output(b2.LeakyRelu("lrelu", y, 0.1f));
   ASSERT_TRUE(b2.Finish().ok());
   CheckGraph(b2.graph(), "fc-bn-leaky", &run);
-  EXPECT_EQ(CountPrimitives(run.primitives, "inner_product fc+bn+lrelu"), 1) << Join(run.primitives);
+  EXPECT_EQ(CountPrimitives(run.primitives, "inner_product fc "), 1) << Join(run.primitives);
+  EXPECT_EQ(CountPrimitives(run.primitives, "batch_normalization bn "), 1) << Join(run.primitives);
+  GraphBuilder b3(6);
+  int z = b3.Input("x", {1, 4, 8, 8});
+  z = b3.Relu("relu", b3.Conv("conv", z, 8, 3, 1, 1));
+  z = b3.AddNode(OpType::kSigmoid, "sigmoid", {b3.Conv("conv2", z, 8, 3, 1, 1)});
+  b3.Output(b3.LeakyRelu("lrelu", b3.Conv("conv3", z, 8, 3, 1, 1), 0.1f));
+  ASSERT_TRUE(b3.Finish().ok());
+  CheckGraph(b3.graph(), "conv-sigmoid", &run);
+  EXPECT_EQ(CountPrimitives(run.primitives, "convolution conv+relu "), 1) << Join(run.primitives);
+  EXPECT_EQ(CountPrimitives(run.primitives, "convolution conv2 "), 1) << Join(run.primitives);
+  EXPECT_EQ(CountPrimitives(run.primitives, "eltwise sigmoid "), 1) << Join(run.primitives);
+  EXPECT_EQ(CountPrimitives(run.primitives, "convolution conv3+lrelu "), 1) << Join(run.primitives);
+}
+
+TEST(OneDnnFusion, BatchNormAfterAConvWithActivation) {
+  // conv(relu) -> BN -> Relu: a batch normalization primitive with the Relu.
+  GraphBuilder b(17);
+  int x = b.Input("x", {1, 6, 8, 8});
+  x = b.Conv("conv", x, 8, 3, 1, 1, 1, true, ActivationKind::kRelu);
+  b.Output(b.Relu("relu", b.BatchNorm("bn", x)));
+  ASSERT_TRUE(b.Finish().ok());
+  OneDnnRun run;
+  CheckGraph(b.graph(), "conv(relu)-bn-relu", &run);
+  EXPECT_EQ(CountPrimitives(run.primitives, "convolution conv "), 1) << Join(run.primitives);
+  EXPECT_EQ(CountPrimitives(run.primitives, "batch_normalization bn+relu "), 1)
+      << Join(run.primitives);
+}
+
+TEST(OneDnnFusion, InnerProductSumAndAddWithEltwise) {
+  // fc(x) + y as a sum post-op; and an Add of two non-conv tensors as a
+  // binary primitive with the Relu as its post-op.
+  GraphBuilder b(18);
+  const int x = b.Input("x", {2, 24});
+  const int h = b.Relu("h", b.FullyConnected("fc0", x, 16));
+  const int y = b.Add("sum", b.FullyConnected("fc1", h, 16), h);
+  const int z = b.Relu("z", b.Add("add", b.Relu("r", y), b.Softmax("sm", y)));
+  b.Output(z);
+  ASSERT_TRUE(b.Finish().ok());
+  OneDnnRun run;
+  CheckGraph(b.graph(), "fc sum", &run);
+  EXPECT_EQ(CountPrimitives(run.primitives, "inner_product fc1+sum "), 1) << Join(run.primitives);
+  EXPECT_EQ(CountPrimitives(run.primitives, "binary add+z "), 1) << Join(run.primitives);
 }
 
 // A ResNet basic block after a stem: the residual (the stem's output) lives
-// inside the segment, so the sum can reuse its buffer.
-void BasicBlock(GraphBuilder* b, bool downsample) {
+// inside the segment, so the sum can reuse its buffer. With batch_norm false
+// it is the block as converted from ONNX, BatchNorms folded into conv biases.
+void BasicBlock(GraphBuilder* b, bool downsample, bool batch_norm = true) {
+  auto bn = [&](const std::string& name, int t) { return batch_norm ? b->BatchNorm(name, t) : t; };
+  const bool bias = !batch_norm;
   int x = b->Input("x", {1, 8, 16, 16});
-  x = b->Relu("stem_relu", b->BatchNorm("stem_bn", b->Conv("stem", x, 16, 3, 1, 1, 1, false)));
-  int y = b->Relu("relu", b->BatchNorm("bn1", b->Conv("conv1", x, 16, 3, downsample ? 2 : 1, 1,
-                                                      1, false)));
-  y = b->BatchNorm("bn2", b->Conv("conv2", y, 16, 3, 1, 1, 1, false));
+  x = b->Relu("stem_relu", bn("stem_bn", b->Conv("stem", x, 16, 3, 1, 1, 1, bias)));
+  int y = b->Relu("relu", bn("bn1", b->Conv("conv1", x, 16, 3, downsample ? 2 : 1, 1, 1, bias)));
+  y = bn("bn2", b->Conv("conv2", y, 16, 3, 1, 1, 1, bias));
   int shortcut = x;
-  if (downsample) shortcut = b->BatchNorm("ds_bn", b->Conv("ds", x, 16, 1, 2, 0, 1, false));
+  if (downsample) shortcut = bn("ds_bn", b->Conv("ds", x, 16, 1, 2, 0, 1, bias));
   y = b->Add("add", y, shortcut);
   b->Output(b->Relu("relu_1", y));
 }
@@ -88,7 +140,7 @@ void BasicBlock(GraphBuilder* b, bool downsample) {
 TEST(OneDnnFusion, ResidualBlockBecomesConvSumRelu) {
   for (bool downsample : {false, true}) {
     GraphBuilder b(6);
-    BasicBlock(&b, downsample);
+    BasicBlock(&b, downsample, /*batch_norm=*/false);
     ASSERT_TRUE(b.Finish().ok()) << b.status().ToString();
     OneDnnRun run;
     CheckGraph(b.graph(), downsample ? "residual block + downsample" : "residual block", &run);
@@ -97,7 +149,7 @@ TEST(OneDnnFusion, ResidualBlockBecomesConvSumRelu) {
     EXPECT_EQ(CountPrimitives(run.primitives, "binary"), 0) << listing;
     EXPECT_EQ(CountPrimitives(run.primitives, "eltwise"), 0) << listing;
     EXPECT_EQ(CountPrimitives(run.primitives, "batch_normalization"), 0) << listing;
-    EXPECT_TRUE(AnyContains(run.primitives, "convolution conv2+bn2+add+relu_1 ")) << listing;
+    EXPECT_TRUE(AnyContains(run.primitives, "convolution conv2+add+relu_1 ")) << listing;
     // Either residual (the stem output, or the downsample computed after
     // conv2 in schedule order) is dead once the fused conv2 chain runs at the
     // Add, so the sum writes over it in place: the only reorders are the
@@ -134,7 +186,7 @@ TEST(OneDnnFusion, ResidualFromSegmentInputIsCopiedIn) {
 
 TEST(OneDnnFusion, SegmentOutputsBlockFusion) {
   // The conv output and the BN output are both exposed (as a cut would
-  // expose them): nothing may be folded away, and all three come out right.
+  // expose them): nothing may be fused away, and all three come out right.
   GraphBuilder b(9);
   const int x = b.Input("x", {1, 4, 8, 8});
   const int c = b.Conv("conv", x, 8, 3, 1, 1);
@@ -150,7 +202,8 @@ TEST(OneDnnFusion, SegmentOutputsBlockFusion) {
   OneDnnRun run;
   const Status s = RunOneDnnSegment(g, inputs, outputs, &run);
   ASSERT_TRUE(s.ok()) << s.ToString();
-  for (size_t i = 0; i < outputs.size(); ++i) ExpectClose(run.outputs[i], want[i], g.tensors[outputs[i]].name);
+  for (size_t i = 0; i < outputs.size(); ++i)
+    ExpectClose(run.outputs[i], want[i], g.tensors[outputs[i]].name);
   EXPECT_EQ(CountPrimitives(run.primitives, "convolution conv "), 1) << Join(run.primitives);
   EXPECT_EQ(CountPrimitives(run.primitives, "batch_normalization bn "), 1) << Join(run.primitives);
   EXPECT_EQ(CountPrimitives(run.primitives, "eltwise relu "), 1) << Join(run.primitives);
@@ -170,7 +223,10 @@ TEST(OneDnnFusion, ConcatOfInceptionBranches) {
   OneDnnRun run;
   CheckGraph(b.graph(), "inception", &run);
   EXPECT_EQ(CountPrimitives(run.primitives, "concat"), 1) << Join(run.primitives);
-  EXPECT_EQ(CountPrimitives(run.primitives, "reorder"), 2) << Join(run.primitives);
+  // The input and output conversions, plus at most one where a branch conv
+  // prefers another layout than its producer (ISA-dependent: none on
+  // AVX-512, one on AVX2).
+  EXPECT_LE(CountPrimitives(run.primitives, "reorder"), 3) << Join(run.primitives);
 }
 
 TEST(OneDnnFusion, ThreadCountsAgree) {
@@ -225,9 +281,10 @@ TEST(OneDnnSession, PartialSupportAndNodeGranularity) {
     EXPECT_EQ(on_backend, static_cast<int>(g.nodes.size()) - 1);  // all but the Transpose
     std::vector<float> out(5);
     for (int run = 0; run < 2; ++run) {
-      ASSERT_TRUE(session->Run({{inputs[0].data(), g.tensors[g.inputs[0]].shape}},
-                               {{out.data(), Shape{1, 5}}})
-                      .ok());
+      ASSERT_TRUE(
+          session
+              ->Run({{inputs[0].data(), g.tensors[g.inputs[0]].shape}}, {{out.data(), Shape{1, 5}}})
+              .ok());
       ExpectClose(out, want[0], granular ? "node granularity" : "segments");
     }
   }

@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 
+#include "backends/backend_registry.h"
 #include "tests/backends/onednn_test_util.h"
 
 namespace seam {
@@ -51,8 +52,10 @@ Conv2DAttrs ConvAttrs(int kernel, int stride, int pad, int group = 1, int dilati
 }
 
 TEST(OneDnnConv, PlainStridedPaddedAndWithoutBias) {
-  CheckOp("3x3 s1 p1", {1, 8, 12, 12}, [](GraphBuilder* b, int x) { return b->Conv("c", x, 16, 3, 1, 1); });
-  CheckOp("3x3 s2 p1", {2, 5, 13, 11}, [](GraphBuilder* b, int x) { return b->Conv("c", x, 7, 3, 2, 1); });
+  CheckOp("3x3 s1 p1", {1, 8, 12, 12},
+          [](GraphBuilder* b, int x) { return b->Conv("c", x, 16, 3, 1, 1); });
+  CheckOp("3x3 s2 p1", {2, 5, 13, 11},
+          [](GraphBuilder* b, int x) { return b->Conv("c", x, 7, 3, 2, 1); });
   CheckOp("7x7 s2 p3 C=3", {1, 3, 32, 32},
           [](GraphBuilder* b, int x) { return b->Conv("c", x, 16, 7, 2, 3, 1, false); });
   CheckOp("1x1", {1, 32, 7, 7}, [](GraphBuilder* b, int x) { return b->Conv("c", x, 64, 1); });
@@ -103,18 +106,19 @@ TEST(OneDnnConv, EveryFusedActivation) {
   const struct {
     ActivationKind kind;
     float alpha, beta;
-  } cases[] = {{ActivationKind::kRelu, 0, 0},      {ActivationKind::kClip, -0.2f, 0.3f},
+  } cases[] = {{ActivationKind::kRelu, 0, 0},         {ActivationKind::kClip, -0.2f, 0.3f},
                {ActivationKind::kLeakyRelu, 0.1f, 0}, {ActivationKind::kSigmoid, 0, 0},
-               {ActivationKind::kTanh, 0, 0},      {ActivationKind::kHardSwish, 0, 0}};
+               {ActivationKind::kTanh, 0, 0},         {ActivationKind::kHardSwish, 0, 0}};
   for (const auto& c : cases) {
     OneDnnRun run;
-    CheckOp("activation " + std::to_string(static_cast<int>(c.kind)), {1, 6, 9, 9},
-            [&](GraphBuilder* b, int x) {
-              Conv2DAttrs a = ConvAttrs(3, 1, 1);
-              a.activation = {c.kind, c.alpha, c.beta};
-              return b->Conv("c", x, 12, a);
-            },
-            &run);
+    CheckOp(
+        "activation " + std::to_string(static_cast<int>(c.kind)), {1, 6, 9, 9},
+        [&](GraphBuilder* b, int x) {
+          Conv2DAttrs a = ConvAttrs(3, 1, 1);
+          a.activation = {c.kind, c.alpha, c.beta};
+          return b->Conv("c", x, 12, a);
+        },
+        &run);
     // The activation is a post-op: one convolution and no eltwise primitive.
     EXPECT_EQ(CountPrimitives(run.primitives, "convolution"), 1);
     EXPECT_EQ(CountPrimitives(run.primitives, "eltwise"), 0);
@@ -139,15 +143,16 @@ TEST(OneDnnFullyConnected, BiasNoBiasAndActivation) {
   CheckOp("fc no bias", {1, 64},
           [](GraphBuilder* b, int x) { return b->FullyConnected("fc", x, 10, false); });
   OneDnnRun run;
-  CheckOp("fc relu6", {2, 33},
-          [](GraphBuilder* b, int x) {
-            FullyConnectedAttrs a;
-            a.activation = {ActivationKind::kClip, 0.0f, 0.1f};
-            const int w = b->RandomUniform("w", {9, 33}, 0.5f);
-            const int bias = b->RandomUniform("b", {9}, 0.5f);
-            return b->AddNode(OpType::kFullyConnected, "fc", {x, w, bias}, a);
-          },
-          &run);
+  CheckOp(
+      "fc relu6", {2, 33},
+      [](GraphBuilder* b, int x) {
+        FullyConnectedAttrs a;
+        a.activation = {ActivationKind::kClip, 0.0f, 0.1f};
+        const int w = b->RandomUniform("w", {9, 33}, 0.5f);
+        const int bias = b->RandomUniform("b", {9}, 0.5f);
+        return b->AddNode(OpType::kFullyConnected, "fc", {x, w, bias}, a);
+      },
+      &run);
   EXPECT_EQ(CountPrimitives(run.primitives, "inner_product"), 1);
   EXPECT_EQ(CountPrimitives(run.primitives, "eltwise"), 0);
 }
@@ -182,8 +187,8 @@ TEST(OneDnnPool, MaxPoolPadsAndCeilMode) {
 TEST(OneDnnPool, AveragePoolDivisorBothWays) {
   for (bool include : {false, true}) {
     for (int pad : {0, 1}) {
-      const std::string what = "avgpool 3/2 pad " + std::to_string(pad) +
-                               (include ? " include" : " exclude");
+      const std::string what =
+          "avgpool 3/2 pad " + std::to_string(pad) + (include ? " include" : " exclude");
       CheckOp(what, {1, 4, 11, 11}, [&](GraphBuilder* b, int x) {
         return b->AddNode(OpType::kAveragePool, "p", {x}, Pool(3, 2, pad, false, include));
       });
@@ -209,8 +214,10 @@ TEST(OneDnnPool, DeclinesCeilWindowPastBorderWithIncludePad) {
 }
 
 TEST(OneDnnPool, GlobalAveragePool) {
-  CheckOp("gap 7x7", {2, 64, 7, 7}, [](GraphBuilder* b, int x) { return b->GlobalAveragePool("g", x); });
-  CheckOp("gap 5x3", {1, 10, 5, 3}, [](GraphBuilder* b, int x) { return b->GlobalAveragePool("g", x); });
+  CheckOp("gap 7x7", {2, 64, 7, 7},
+          [](GraphBuilder* b, int x) { return b->GlobalAveragePool("g", x); });
+  CheckOp("gap 5x3", {1, 10, 5, 3},
+          [](GraphBuilder* b, int x) { return b->GlobalAveragePool("g", x); });
 }
 
 TEST(OneDnnLRN, OddSizesAndDeclinesEven) {
@@ -218,6 +225,8 @@ TEST(OneDnnLRN, OddSizesAndDeclinesEven) {
           [](GraphBuilder* b, int x) { return b->LRN("l", x, 5, 1e-4f, 0.75f, 2.0f); });
   CheckOp("lrn 3 strong", {2, 7, 6, 5},
           [](GraphBuilder* b, int x) { return b->LRN("l", x, 3, 0.5f, 0.6f, 1.0f); });
+  CheckOp("lrn wider than the channels", {1, 3, 4, 4},
+          [](GraphBuilder* b, int x) { return b->LRN("l", x, 7, 0.3f, 0.75f, 1.0f); });
   const std::string reason = DeclineReason(
       {1, 8, 4, 4}, [](GraphBuilder* b, int x) { return b->LRN("l", x, 4, 1e-4f, 0.75f, 1.0f); });
   EXPECT_NE(reason.find("even size"), std::string::npos) << reason;
@@ -227,8 +236,9 @@ TEST(OneDnnBatchNorm, FourAndTwoDimensional) {
   CheckOp("bn 4d", {2, 12, 7, 5}, [](GraphBuilder* b, int x) { return b->BatchNorm("bn", x); });
   CheckOp("bn 2d", {3, 20}, [](GraphBuilder* b, int x) { return b->BatchNorm("bn", x, 1e-3f); });
   OneDnnRun run;
-  CheckOp("bn + relu", {1, 16, 6, 6},
-          [](GraphBuilder* b, int x) { return b->Relu("r", b->BatchNorm("bn", x)); }, &run);
+  CheckOp(
+      "bn + relu", {1, 16, 6, 6},
+      [](GraphBuilder* b, int x) { return b->Relu("r", b->BatchNorm("bn", x)); }, &run);
   EXPECT_EQ(CountPrimitives(run.primitives, "batch_normalization"), 1);
   EXPECT_EQ(CountPrimitives(run.primitives, "eltwise"), 0);
 }
@@ -255,9 +265,8 @@ TEST(OneDnnEltwise, EveryActivationOp) {
 }
 
 TEST(OneDnnBinary, SameShapeAndBroadcasts) {
-  CheckOp("add same shape", {2, 4, 5, 5}, [](GraphBuilder* b, int x) {
-    return b->Add("a", x, b->Relu("r", x));
-  });
+  CheckOp("add same shape", {2, 4, 5, 5},
+          [](GraphBuilder* b, int x) { return b->Add("a", x, b->Relu("r", x)); });
   CheckOp("mul per-channel constant [C,1,1]", {1, 6, 4, 4}, [](GraphBuilder* b, int x) {
     const int c = b->RandomUniform("c", {6, 1, 1}, 1.0f);
     return b->AddNode(OpType::kMul, "m", {x, c});
@@ -326,6 +335,31 @@ TEST(OneDnnLayout, IdentityFlattenReshape) {
           [](GraphBuilder* b, int x) { return b->AddNode(OpType::kIdentity, "i", {x}); });
 }
 
+TEST(OneDnnLayout, UnusualRanks) {
+  // Supported means compilable: ops that take any rank must work at the
+  // extremes too, or a session would fail to compile.
+  CheckOp("add rank 1", {9},
+          [](GraphBuilder* b, int x) { return b->Add("a", x, b->Relu("r", x)); });
+  CheckOp("mul rank 6 broadcast", {2, 1, 3, 2, 2, 3}, [](GraphBuilder* b, int x) {
+    const int c = b->RandomUniform("c", {3, 1, 1, 3}, 1.0f);
+    return b->AddNode(OpType::kMul, "m", {x, c});
+  });
+  CheckOp("softmax rank 1", {17}, [](GraphBuilder* b, int x) { return b->Softmax("s", x, 0); });
+  CheckOp("softmax rank 3 middle", {2, 5, 3},
+          [](GraphBuilder* b, int x) { return b->Softmax("s", x, 1); });
+  CheckOp("bn rank 3", {2, 4, 6}, [](GraphBuilder* b, int x) { return b->BatchNorm("bn", x); });
+  CheckOp("bn rank 5", {1, 3, 2, 3, 4},
+          [](GraphBuilder* b, int x) { return b->BatchNorm("bn", x); });
+  CheckOp("concat rank 1", {4}, [](GraphBuilder* b, int x) {
+    return b->Concat("c", {x, x, x}, 0);
+  });
+  CheckOp("tanh rank 6", {1, 2, 1, 3, 2, 2},
+          [](GraphBuilder* b, int x) { return b->AddNode(OpType::kTanh, "t", {x}); });
+  CheckOp("reshape to rank 6", {2, 12}, [](GraphBuilder* b, int x) {
+    return b->Reshape("rs", b->Relu("r", x), {1, 2, 2, 3, 2, 1});
+  });
+}
+
 TEST(OneDnnBackendSupport, ReasonsForOpsWithoutLowering) {
   GraphBuilder b;
   const int x = b.Input("x", {2, 3, 4});
@@ -340,6 +374,11 @@ TEST(OneDnnBackendSupport, ReasonsForOpsWithoutLowering) {
   EXPECT_FALSE(backend->Supports(0, &reason));
   EXPECT_NE(reason.find("Transpose"), std::string::npos) << reason;
   EXPECT_FALSE(backend->Supports(5, &reason));  // out of range: false, not a crash
+  // The registry hands out this backend by name.
+  std::shared_ptr<Backend> by_name;
+  ASSERT_TRUE(CreateBackend("onednn", b.graph(), {}, &by_name).ok());
+  ASSERT_NE(by_name, nullptr);
+  EXPECT_STREQ(by_name->name(), "onednn");
 }
 
 }  // namespace

@@ -169,8 +169,9 @@ inline std::string Join(const std::vector<std::string>& lines) {
 
 // Number of primitives whose label starts with `kind` ("convolution", "reorder", ...).
 inline int CountPrimitives(const std::vector<std::string>& primitives, const std::string& kind) {
-  return static_cast<int>(std::count_if(primitives.begin(), primitives.end(),
-                                        [&](const std::string& p) { return p.rfind(kind, 0) == 0; }));
+  return static_cast<int>(
+      std::count_if(primitives.begin(), primitives.end(),
+                    [&](const std::string& p) { return p.rfind(kind, 0) == 0; }));
 }
 
 // Builds nothing itself: checks that a finished single-output graph gives the
@@ -188,7 +189,8 @@ inline void CheckGraph(const Graph& graph, const std::string& what, OneDnnRun* r
   for (size_t i = 0; i < outputs.size(); ++i) {
     ExpectClose(run.outputs[i], want[i], what + " output " + std::to_string(i));
   }
-  if (::testing::Test::HasFailure()) ADD_FAILURE() << what << " primitives:\n" << Join(run.primitives);
+  if (::testing::Test::HasFailure())
+    ADD_FAILURE() << what << " primitives:\n" << Join(run.primitives);
   if (run_out != nullptr) *run_out = std::move(run);
 }
 

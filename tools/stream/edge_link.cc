@@ -2,6 +2,7 @@
 // edge's requests over it.
 #include "tools/stream/edge_link.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace seam::stream {
@@ -51,7 +52,7 @@ Status EdgeLink::Open(const LinkOptions& options, std::unique_ptr<EdgeLink>* out
 
 Status EdgeLink::Hello(size_t num_nodes, uint32_t timeout_ms, ServerInfo* out) {
   const std::vector<uint8_t> hello = EncodeHelloRequest();
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::timed_mutex> lock(mutex_);
   ReceivedMessage reply;
   SEAM_RETURN_IF_ERROR(client_->Request({{hello.data(), hello.size()}}, timeout_ms, &reply));
   if (reply.num_frames() != 1)
@@ -61,7 +62,7 @@ Status EdgeLink::Hello(size_t num_nodes, uint32_t timeout_ms, ServerInfo* out) {
 
 Status EdgeLink::Probe(uint64_t payload_bytes, uint32_t timeout_ms, double* seconds) {
   const std::vector<uint8_t> probe = EncodeProbeRequest(payload_bytes);
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::timed_mutex> lock(mutex_);
   ReceivedMessage reply;
   const auto start = std::chrono::steady_clock::now();
   SEAM_RETURN_IF_ERROR(client_->Request({{probe.data(), probe.size()}}, timeout_ms, &reply));
@@ -84,10 +85,17 @@ Status EdgeLink::Request(const WireMessage& message, uint32_t timeout_ms,
   for (size_t i = 0; i < message.num_payloads; ++i) {
     frames.push_back({message.payloads[i].data(), message.payloads[i].size()});
   }
-  std::lock_guard<std::mutex> lock(mutex_);
   const auto start = std::chrono::steady_clock::now();
+  std::unique_lock<std::timed_mutex> lock(mutex_, std::chrono::milliseconds(timeout_ms));
+  if (!lock.owns_lock()) {
+    return Status(StatusCode::kTimeout, "the link stayed busy (a probe in flight) for " +
+                                            std::to_string(timeout_ms) + " ms");
+  }
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  const uint32_t left_ms = static_cast<uint32_t>(std::max<int64_t>(1, timeout_ms - waited.count()));
   ReceivedMessage reply;
-  SEAM_RETURN_IF_ERROR(client_->Request(frames, timeout_ms, &reply));
+  SEAM_RETURN_IF_ERROR(client_->Request(frames, left_ms, &reply));
   *seconds = SecondsSince(start);
   if (reply.num_frames() >= 1 && IsErrorReply(reply.frame_data(0), reply.frame_size(0))) {
     return DecodeErrorReply(reply.frame_data(0), reply.frame_size(0));

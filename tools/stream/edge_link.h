@@ -48,7 +48,8 @@ class EdgeLink {
 
  private:
   EdgeLink() = default;
-  std::mutex mutex_;
+  // Timed: a frame waits for a probe in flight only within its own timeout.
+  std::timed_mutex mutex_;
   std::shared_ptr<Transport> transport_;
   std::unique_ptr<TransportClient> client_;
   std::string description_;

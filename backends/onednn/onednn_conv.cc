@@ -1,0 +1,88 @@
+// Conv2D as a oneDNN convolution: grouped, depthwise, dilated and
+// asymmetrically padded, with format_tag::any so oneDNN picks the layouts
+// (the same whatever the segment). A chain may add exact eltwise and sum
+// post-ops (a residual block without BatchNorm becomes one primitive).
+#include <cstring>
+#include <vector>
+
+#include "backends/onednn/onednn_common.h"
+
+namespace seam {
+namespace onednn {
+
+Status VisitConv(const VisitContext& ctx, int node, SegmentBuilder* builder) {
+  const Graph& g = ctx.graph;
+  const Node& n = g.nodes[node];
+  SEAM_RETURN_IF_ERROR(CheckNode(ctx, node, 2, 1));
+  const auto* a = std::get_if<Conv2DAttrs>(&n.attrs);
+  if (a == nullptr) return Decline(g, node, "attributes are missing");
+  const Shape& xs = g.tensors[n.inputs[0]].shape;
+  const Shape& ws = g.tensors[n.inputs[1]].shape;
+  const Shape& ys = g.tensors[n.outputs[0]].shape;
+  if (xs.rank != 4 || ws.rank != 4 || ys.rank != 4 || a->group <= 0) {
+    return Decline(g, node, "expects 4-D input, weights and output");
+  }
+  if (builder == nullptr) return Status::Ok();
+
+  const FusionChain& chain = builder->Chain(node);
+  const int x = n.inputs[0];
+  const int w = n.inputs[1];
+  const int b = n.inputs.size() > 2 ? n.inputs[2] : -1;
+  const memory::dim group = a->group;
+  const memory::dims src_dims = ToDims(xs);
+  const memory::dims dst_dims = ToDims(ys);
+  // Grouped weights are goihw in oneDNN; seam's [O, C/g, KH, KW] has the same
+  // row-major order once O is split into [g, O/g].
+  const memory::dims wei_dims =
+      group == 1 ? ToDims(ws) : memory::dims{group, ws[0] / group, ws[1], ws[2], ws[3]};
+  const memory::dims bias_dims = {ws[0]};
+  const bool has_bias = b >= 0;
+  const memory::dims strides = {a->stride_h, a->stride_w};
+  const memory::dims dilates = {a->dilation_h - 1, a->dilation_w - 1};  // oneDNN counts gaps
+  const memory::dims pad_l = {a->pad_top, a->pad_left};
+  const memory::dims pad_r = {a->pad_bottom, a->pad_right};
+
+  const auto prop = dnnl::prop_kind::forward_inference;
+  const auto alg = dnnl::algorithm::convolution_direct;
+  dnnl::convolution_forward::desc desc =
+      has_bias ? dnnl::convolution_forward::desc(prop, alg, AnyDesc(src_dims), AnyDesc(wei_dims),
+                                                 AnyDesc(bias_dims), AnyDesc(dst_dims), strides,
+                                                 dilates, pad_l, pad_r)
+               : dnnl::convolution_forward::desc(prop, alg, AnyDesc(src_dims), AnyDesc(wei_dims),
+                                                 AnyDesc(dst_dims), strides, dilates, pad_l, pad_r);
+  dnnl::primitive_attr attr = builder->Attr();
+  attr.set_post_ops(ChainPostOps(ctx, chain, a->activation));
+  dnnl::convolution_forward::primitive_desc pd(desc, attr, builder->engine());
+
+  std::vector<std::pair<int, int>> args;
+  const int src = builder->Source(x, pd.src_desc());
+  args.emplace_back(DNNL_ARG_SRC, src);
+  // Weights and bias are re-laid once per backend (used in place when oneDNN
+  // wants them plain).
+  WeightKey key;
+  key.tensor = w;
+  const float* weights = g.tensors[w].f32();
+  const size_t weight_bytes = g.tensors[w].byte_size();
+  args.emplace_back(DNNL_ARG_WEIGHTS, builder->Constant(key, PlainDesc(wei_dims), pd.weights_desc(),
+                                                        weights, [&](float* dst) {
+                                                          std::memcpy(dst, weights, weight_bytes);
+                                                        }));
+  if (has_bias) {
+    key.role = WeightKey::kBias;
+    key.tensor = b;
+    const float* bias = g.tensors[b].f32();
+    const size_t bias_bytes = g.tensors[b].byte_size();
+    args.emplace_back(DNNL_ARG_BIAS,
+                      builder->Constant(key, PlainDesc(bias_dims), pd.bias_desc(), bias,
+                                        [&](float* dst) { std::memcpy(dst, bias, bias_bytes); }));
+  }
+  const int dst = chain.sum_node >= 0
+                      ? builder->SumDestination(chain.output, chain.residual, pd.dst_desc(), {src})
+                      : builder->Define(chain.output, pd.dst_desc());
+  args.emplace_back(DNNL_ARG_DST, dst);
+  builder->AddPrimitive(pd, args, builder->Label("convolution", chain));
+  return Status::Ok();
+}
+
+}  // namespace onednn
+}  // namespace seam

@@ -1,0 +1,140 @@
+// The split invariant on small graphs built to exercise each fusion the
+// backends make (conv + sum + relu residual blocks without BatchNorm, inner
+// product + sum, exact eltwise post-ops, BatchNorm + Relu, pooling and LRN on
+// blocked layouts, concat): for a cut after every node, run-until + resume on
+// that backend equals its whole run bit for bit. The zoo test covers the
+// same invariant on real models, whose BatchNorms keep most of these fusions
+// from happening.
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "backends/backend_registry.h"
+#include "gtest/gtest.h"
+#include "seam/cut.h"
+#include "seam/graph_builder.h"
+#include "seam/session.h"
+
+namespace seam {
+namespace {
+
+struct SmallGraph {
+  const char* name;
+  std::function<void(GraphBuilder*)> build;
+};
+
+// A ResNet basic block as converted from ONNX (BatchNorm folded into biases):
+// conv2 + add + relu is one primitive on oneDNN in the whole run.
+void ResidualBlocks(GraphBuilder* b) {
+  int x = b->Input("x", {1, 8, 12, 12});
+  x = b->Relu("stem_relu", b->Conv("stem", x, 16, 3, 1, 1));
+  for (int i = 0; i < 2; ++i) {
+    const std::string p = "block" + std::to_string(i) + ".";
+    const bool down = i == 1;
+    int y = b->Relu(p + "relu", b->Conv(p + "conv1", x, 16, 3, down ? 2 : 1, 1));
+    y = b->Conv(p + "conv2", y, 16, 3, 1, 1);
+    const int shortcut = down ? b->Conv(p + "ds", x, 16, 1, 2, 0) : x;
+    x = b->Relu(p + "relu_1", b->Add(p + "add", y, shortcut));
+  }
+  x = b->Flatten("flatten", b->GlobalAveragePool("gap", x));
+  b->Output(b->Softmax("prob", b->FullyConnected("fc", x, 10)));
+}
+
+// Inner product + sum, leaky relu and clip post-ops, an Add + Relu.
+void DenseSums(GraphBuilder* b) {
+  const int x = b->Input("x", {2, 24});
+  const int h = b->Relu("h", b->FullyConnected("fc0", x, 16));
+  const int y = b->Add("sum", b->FullyConnected("fc1", h, 16), h);
+  const int z = b->LeakyRelu("lrelu", b->FullyConnected("fc2", y, 16), 0.1f);
+  const int w = b->Relu6("relu6", b->FullyConnected("fc3", z, 16));
+  b->Output(b->Relu("out", b->Add("add", w, y)));
+}
+
+// BatchNorm with and without a following Relu, a conv with its own
+// activation, pooling and LRN, a concat of branches.
+void BatchNormsAndBranches(GraphBuilder* b) {
+  int x = b->Input("x", {1, 3, 20, 20});
+  x = b->Relu("relu0", b->BatchNorm("bn0", b->Conv("conv0", x, 16, 3, 1, 1, 1, false)));
+  x = b->LRN("lrn", b->MaxPool("pool0", x, 2, 2), 5, 1e-4f, 0.75f, 1.0f);
+  const int a = b->Relu6("a_relu6", b->BatchNorm("a_bn", b->Conv("a", x, 8, 1, 1, 0, 1, false)));
+  const int c = b->Conv("c", x, 8, 3, 1, 1, 1, true, ActivationKind::kRelu);
+  const int d =
+      b->LeakyRelu("d_lrelu", b->Conv("d", b->AveragePool("d_pool", x, 3, 1, 1), 8, 1), 0.2f);
+  x = b->Concat("cat", {a, c, d});
+  x = b->BatchNorm("bn1", x);
+  x = b->Conv("dw", x, 24, 3, 1, 1, 24);
+  x = b->Flatten("flatten", b->GlobalAveragePool("gap", x));
+  b->Output(b->Softmax("prob", b->FullyConnected("fc", x, 5)));
+}
+
+struct Case {
+  int graph;
+  std::string backend;
+};
+
+const SmallGraph kGraphs[] = {
+    {"residual_blocks", ResidualBlocks},
+    {"dense_sums", DenseSums},
+    {"batch_norms_and_branches", BatchNormsAndBranches},
+};
+
+std::vector<Case> AllCases() {
+  std::vector<Case> cases;
+  for (int i = 0; i < static_cast<int>(sizeof(kGraphs) / sizeof(kGraphs[0])); ++i) {
+    for (const std::string& b : AvailableBackends()) cases.push_back({i, b});
+  }
+  return cases;
+}
+
+class SplitInvariant : public ::testing::TestWithParam<Case> {};
+
+TEST_P(SplitInvariant, EveryCutEqualsTheWholeRun) {
+  const Case& c = GetParam();
+  GraphBuilder b(21);
+  kGraphs[c.graph].build(&b);
+  ASSERT_TRUE(b.Finish().ok()) << b.status().ToString();
+  const Graph& g = b.graph();
+  BackendOptions backend_options;
+  backend_options.num_threads = 2;
+  SessionOptions options;
+  options.num_threads = 2;
+  ASSERT_TRUE(CreateBackend(c.backend, g, backend_options, &options.backend).ok());
+  std::unique_ptr<Session> whole, edge, server;
+  ASSERT_TRUE(Session::Create(g, options, &whole).ok());
+  ASSERT_TRUE(Session::Create(g, options, &edge).ok());
+  ASSERT_TRUE(Session::Create(g, options, &server).ok());
+
+  const Shape in_shape = g.tensors[g.inputs[0]].shape;
+  const Shape out_shape = g.tensors[g.outputs[0]].shape;
+  std::vector<float> input(static_cast<size_t>(in_shape.NumElements()));
+  for (size_t i = 0; i < input.size(); ++i) input[i] = static_cast<float>(i % 17) / 8.0f - 1.0f;
+  std::vector<float> expected(static_cast<size_t>(out_shape.NumElements()));
+  ASSERT_TRUE(whole->Run({{input.data(), in_shape}}, {{expected.data(), out_shape}}).ok());
+
+  std::vector<float> got(expected.size());
+  for (const Node& node : g.nodes) {
+    SCOPED_TRACE("cut after " + node.name);
+    Cut cut;
+    ASSERT_TRUE(CutAfterNode(g, node.name, &cut).ok());
+    std::vector<BoundaryTensor> boundary;
+    Status s = edge->RunUntil(cut, {{input.data(), in_shape}}, &boundary);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    std::vector<ConstTensorView> views;
+    for (const BoundaryTensor& t : boundary) views.push_back(t.view);
+    std::fill(got.begin(), got.end(), -7.0f);
+    s = server->ResumeFrom(cut, views, {{got.data(), out_shape}});
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(0, std::memcmp(got.data(), expected.data(), got.size() * sizeof(float)))
+        << kGraphs[c.graph].name << " on " << c.backend << ": the split run differs";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(SmallGraphs, SplitInvariant, ::testing::ValuesIn(AllCases()),
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           return std::string(kGraphs[info.param.graph].name) + "_" +
+                                  info.param.backend;
+                         });
+
+}  // namespace
+}  // namespace seam
