@@ -38,15 +38,17 @@ TEST_P(StreamOutputsTest, FramesEqualSingleProcessRun) {
     const std::vector<float> values = cli_test::TestValues(32 * 32, 100 + static_cast<uint32_t>(k));
     char name[32];
     std::snprintf(name, sizeof(name), "in/input_%03d.npy", k);
-    cli_test::WriteBytes(ws.path(name), cli_test::MakeNpy("<f4", false, "(1, 1, 32, 32)", values.data(),
-                                                          values.size() * sizeof(float)));
+    cli_test::WriteBytes(ws.path(name),
+                         cli_test::MakeNpy("<f4", false, "(1, 1, 32, 32)", values.data(),
+                                           values.size() * sizeof(float)));
   }
 
   Server server(&ws, "m.seam", FreeTcpEndpoint(), {"--workers", "1"});
   ASSERT_TRUE(server.Start());
 
-  std::vector<std::string> args = {"edge", "m.seam", "--connect", server.endpoint(), "--input", "in",
-                                   "--output", "out", "--verify", "--json", "--wait", "20s"};
+  std::vector<std::string> args = {"edge",     "m.seam", "--connect", server.endpoint(),
+                                   "--input",  "in",     "--output",  "out",
+                                   "--verify", "--json", "--wait",    "20s"};
   args.insert(args.end(), c.policy_args.begin(), c.policy_args.end());
   const auto edge = ws.Run("edge", args);
   ASSERT_EQ(edge->exit_code(), 0) << edge->Describe();
@@ -85,18 +87,20 @@ TEST_P(StreamOutputsTest, FramesEqualSingleProcessRun) {
     std::snprintf(input, sizeof(input), "in/input_%03d.npy", k);
     std::snprintf(produced, sizeof(produced), "out/frame_%06d.npy", k);
     std::snprintf(expected, sizeof(expected), "ref_%03d.npy", k);
-    const cli_test::CliResult run =
-        cli_test::RunCli({"run", "m.seam", "--input", input, "--output", expected}, ws.dir().path(), 120);
+    const cli_test::CliResult run = cli_test::RunCli(
+        {"run", "m.seam", "--input", input, "--output", expected}, ws.dir().path(), 120);
     ASSERT_EQ(run.exit_code, 0) << cli_test::Describe(run);
     const std::vector<uint8_t> want = cli_test::ReadBytes(ws.path(expected));
     const std::vector<uint8_t> got = cli_test::ReadBytes(ws.path(produced));
     ASSERT_GT(want.size(), 40u) << expected;
-    EXPECT_EQ(got, want) << "frame " << k << ": " << produced << " differs from seam run's " << expected;
+    EXPECT_EQ(got, want) << "frame " << k << ": " << produced << " differs from seam run's "
+                         << expected;
     outputs.push_back(got);
   }
   // Distinct inputs give distinct outputs, so the comparison above is not
   // comparing one constant file with itself.
-  for (int k = 1; k < kFrames; ++k) EXPECT_NE(outputs[static_cast<size_t>(k)], outputs[0]) << "frame " << k;
+  for (int k = 1; k < kFrames; ++k)
+    EXPECT_NE(outputs[static_cast<size_t>(k)], outputs[0]) << "frame " << k;
 
   // The server really ran the server side of every frame.
   const Json stopped = server.Stop();
@@ -104,18 +108,20 @@ TEST_P(StreamOutputsTest, FramesEqualSingleProcessRun) {
   EXPECT_EQ(stopped["refused"].Int(), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Cuts, StreamOutputsTest,
-    ::testing::Values(
-        // DSCCS keeps server time within 0.04 ms: the conv layers (~0.07 ms
-        // on the server) must stay on the edge, the FC tail (~0.01 ms) goes to
-        // the server; a 500x slower edge makes running the tail locally the
-        // worse choice. --replan-ms keeps the initial cut for the whole run.
-        SplitCase{"dsccs_split",
-                  {"--policy", "dsccs", "--budget", "0.04ms", "--edge-slowdown", "500", "--replan-ms", "600000"},
-                  true},
-        SplitCase{"server_only", {"--policy", "server-only"}, false}),
-    [](const ::testing::TestParamInfo<SplitCase>& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Cuts, StreamOutputsTest,
+                         ::testing::Values(
+                             // DSCCS keeps server time within 0.04 ms: the conv layers (~0.07 ms
+                             // on the server) must stay on the edge, the FC tail (~0.01 ms) goes to
+                             // the server; a 500x slower edge makes running the tail locally the
+                             // worse choice. --replan-ms keeps the initial cut for the whole run.
+                             SplitCase{"dsccs_split",
+                                       {"--policy", "dsccs", "--budget", "0.04ms",
+                                        "--edge-slowdown", "500", "--replan-ms", "600000"},
+                                       true},
+                             SplitCase{"server_only", {"--policy", "server-only"}, false}),
+                         [](const ::testing::TestParamInfo<SplitCase>& info) {
+                           return std::string(info.param.name);
+                         });
 
 }  // namespace
 }  // namespace seam::stream_test

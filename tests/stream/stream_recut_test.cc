@@ -17,9 +17,24 @@ namespace {
 constexpr int kFrames = 80;
 
 std::vector<std::string> RecutEdgeArgs(const std::string& endpoint) {
-  return {"edge", "m.seam", "--connect", endpoint, "--policy", "dads-light", "--edge-slowdown", "500",
-          "--link", "trace:link.csv", "--synthetic", std::to_string(kFrames), "--rate", "20", "--verify",
-          "--json", "--wait", "20s"};
+  return {"edge",
+          "m.seam",
+          "--connect",
+          endpoint,
+          "--policy",
+          "dads-light",
+          "--edge-slowdown",
+          "500",
+          "--link",
+          "trace:link.csv",
+          "--synthetic",
+          std::to_string(kFrames),
+          "--rate",
+          "20",
+          "--verify",
+          "--json",
+          "--wait",
+          "20s"};
 }
 
 void WriteCollapsingTrace(const Workspace& ws) {
@@ -36,11 +51,8 @@ TEST(StreamRecutTest, LinkCollapseMovesCutToEdgeOnly) {
   ASSERT_TRUE(server.Start());
 
   std::vector<std::string> args = RecutEdgeArgs(server.endpoint());
-  // The monitors that docs/streaming.md describes: bandwidth from the frames'
-  // own transfers, probes only when no frame crossed recently. (The edge's
-  // built-in default, bandwidth:large=32KiB, resolves to mode=active and
-  // probes 33 KiB every re-plan; on this link that stalls every frame for
-  // ~5 s -- see DefaultMonitorsDoNotStallFramesOnSlowLink.)
+  // The monitors named explicitly (the same as the edge's defaults): bandwidth
+  // from the frames' own transfers, probes only when no frame crossed recently.
   for (const char* m : {"bandwidth:mode=both,large=32KiB", "rtt:samples=1"}) {
     args.push_back("--monitor");
     args.push_back(m);
@@ -100,15 +112,9 @@ TEST(StreamRecutTest, LinkCollapseMovesCutToEdgeOnly) {
   if (HasFailure()) std::cout << "edge events:\n" << digest;
 }
 
-// Bug repro (disabled until fixed): with the edge's default monitors
-// (tools/edge.cc: {"bandwidth:large=32KiB", "rtt:samples=1"}) the bandwidth
-// monitor runs in mode=active, because the edge installs a probe_link, and
-// sends a 1 KiB + 32 KiB probe pair on every re-plan (250 ms), holding the
-// EdgeLink mutex while it does. On the collapsed link each probe pair takes
-// ~5.5 s, so every frame waits behind one: the 80-frame, 4 s stream takes
-// ~32 s and the re-cut to edge-only comes ~24 s late. docs/streaming.md
-// promises passive measurement from the frames with probes only when idle
-// (mode=both).
+// With no --monitor at all: the defaults must measure passively from the
+// frames and probe only when idle (a bug once: an active 33 KiB probe pair on
+// every re-plan stalled each frame ~5 s on this link).
 TEST(StreamRecutTest, DefaultMonitorsDoNotStallFramesOnSlowLink) {
   Workspace ws;
   ASSERT_NO_FATAL_FAILURE(ws.BuildModel("lenet5", "m.seam"));

@@ -25,10 +25,10 @@ TEST(StreamScaleTest, SixtyFourEdgesOneServer) {
   const auto start = Clock::now();
   std::vector<std::unique_ptr<Process>> edges;
   for (int i = 0; i < kEdges; ++i) {
-    edges.push_back(ws.Start("edge" + std::to_string(i),
-                             {"edge", "m.seam", "--connect", server.endpoint(), "--policy", "server-only",
-                              "--synthetic", std::to_string(kFramesPerEdge), "--verify", "--json", "--quiet",
-                              "--wait", "60s"}));
+    edges.push_back(ws.Start(
+        "edge" + std::to_string(i),
+        {"edge", "m.seam", "--connect", server.endpoint(), "--policy", "server-only", "--synthetic",
+         std::to_string(kFramesPerEdge), "--verify", "--json", "--quiet", "--wait", "60s"}));
   }
   // Sample the server's peak RSS while the edges run, and once more at the end.
   long server_hwm_kb = -1;
@@ -71,10 +71,11 @@ TEST(StreamScaleTest, SixtyFourEdgesOneServer) {
   EXPECT_GT(server_hwm_kb, 0);
 
   const double fps = static_cast<double>(frames) / wall_s;
-  std::cout << "[ scale    ] " << kEdges << " edges x " << kFramesPerEdge << " frames: " << frames << " frames in "
-            << wall_s << " s (spawn to last exit) = " << fps << " frames/s; slowest edge stream " << slowest_stream_s
-            << " s; " << fallbacks << " fallback(s); server served " << stopped["frames"].Int()
-            << " frames, VmHWM " << server_hwm_kb << " KiB; largest edge maxrss " << edge_rss_kb << " KiB\n";
+  std::cout << "[ scale    ] " << kEdges << " edges x " << kFramesPerEdge << " frames: " << frames
+            << " frames in " << wall_s << " s (spawn to last exit) = " << fps
+            << " frames/s; slowest edge stream " << slowest_stream_s << " s; " << fallbacks
+            << " fallback(s); server served " << stopped["frames"].Int() << " frames, VmHWM "
+            << server_hwm_kb << " KiB; largest edge maxrss " << edge_rss_kb << " KiB\n";
   RecordProperty("edges", kEdges);
   RecordProperty("frames", static_cast<int>(frames));
   RecordProperty("wall_ms", static_cast<int>(wall_s * 1000));

@@ -188,8 +188,8 @@ class Process {
     std::string s = description_ + "\n";
     s += term_signal_ != 0 ? "killed by signal " + std::to_string(term_signal_)
                            : "exit " + std::to_string(exit_code_);
-    s += "\n--- stdout (" + out_path_ + ") ---\n" + Tail(Out()) + "--- stderr (" + err_path_ + ") ---\n" +
-         Tail(Err());
+    s += "\n--- stdout (" + out_path_ + ") ---\n" + Tail(Out()) + "--- stderr (" + err_path_ +
+         ") ---\n" + Tail(Err());
     return s;
   }
 
@@ -265,8 +265,8 @@ class Workspace {
 
   // `seam zoo build NAME --seed SEED -o FILE` in the workspace.
   void BuildModel(const std::string& name, const std::string& file, int seed = 1) {
-    const cli_test::CliResult r =
-        cli_test::RunCli({"zoo", "build", name, "--seed", std::to_string(seed), "-o", file}, dir_.path(), 120);
+    const cli_test::CliResult r = cli_test::RunCli(
+        {"zoo", "build", name, "--seed", std::to_string(seed), "-o", file}, dir_.path(), 120);
     ASSERT_EQ(r.exit_code, 0) << cli_test::Describe(r);
   }
 
@@ -294,8 +294,12 @@ class Workspace {
 // A `seam serve MODEL --bind ENDPOINT --json [extra...]` process.
 class Server {
  public:
-  Server(Workspace* ws, std::string model, std::string endpoint, std::vector<std::string> extra = {})
-      : ws_(ws), model_(std::move(model)), endpoint_(std::move(endpoint)), extra_(std::move(extra)) {}
+  Server(Workspace* ws, std::string model, std::string endpoint,
+         std::vector<std::string> extra = {})
+      : ws_(ws),
+        model_(std::move(model)),
+        endpoint_(std::move(endpoint)),
+        extra_(std::move(extra)) {}
   ~Server() {
     if (process_ != nullptr) process_->Stop();
   }
@@ -373,15 +377,18 @@ inline std::string DescribeFrames(const std::vector<Json>& events) {
   for (const Json& e : events) {
     if (e["event"].string == "frame") {
       char timing[64];
-      std::snprintf(timing, sizeof(timing), " %.1f ms (link %.1f)", e["latency_ms"].number, e["link_ms"].number);
-      s += std::to_string(e["frame"].Int()) + ": " + e["cut"].string + " fallback=" +
-           std::to_string(e["fallback"].Int()) + " verified=" + std::to_string(e["verified"].Int()) + timing + "\n";
+      std::snprintf(timing, sizeof(timing), " %.1f ms (link %.1f)", e["latency_ms"].number,
+                    e["link_ms"].number);
+      s += std::to_string(e["frame"].Int()) + ": " + e["cut"].string +
+           " fallback=" + std::to_string(e["fallback"].Int()) +
+           " verified=" + std::to_string(e["verified"].Int()) + timing + "\n";
     } else if (e["event"].string == "recut") {
       char conditions[96];
-      std::snprintf(conditions, sizeof(conditions), " (%.3f Mbit/s, rtt %.1f ms, predicted %.2f ms)",
+      std::snprintf(conditions, sizeof(conditions),
+                    " (%.3f Mbit/s, rtt %.1f ms, predicted %.2f ms)",
                     e["bandwidth_bps"].number / 1e6, e["rtt_ms"].number, e["predicted_ms"].number);
-      s += "recut from frame " + std::to_string(e["from_frame"].Int()) + ": " + e["from"].string + " -> " +
-           e["to"].string + ": " + e["reason"].string + conditions + "\n";
+      s += "recut from frame " + std::to_string(e["from_frame"].Int()) + ": " + e["from"].string +
+           " -> " + e["to"].string + ": " + e["reason"].string + conditions + "\n";
     } else if (e["event"].string == "notice") {
       s += "notice: " + e["message"].string + "\n";
     }
