@@ -43,7 +43,7 @@ TEST_P(StreamOutputsTest, FramesEqualSingleProcessRun) {
                                            values.size() * sizeof(float)));
   }
 
-  Server server(&ws, "m.seam", FreeTcpEndpoint(), {"--workers", "1"});
+  Server server(&ws, "m.seam", FreeTcpEndpoint(), {"--workers", "1", "--backend", "ref"});
   ASSERT_TRUE(server.Start());
 
   std::vector<std::string> args = {"edge",     "m.seam", "--connect", server.endpoint(),
@@ -88,7 +88,8 @@ TEST_P(StreamOutputsTest, FramesEqualSingleProcessRun) {
     std::snprintf(produced, sizeof(produced), "out/frame_%06d.npy", k);
     std::snprintf(expected, sizeof(expected), "ref_%03d.npy", k);
     const cli_test::CliResult run = cli_test::RunCli(
-        {"run", "m.seam", "--input", input, "--output", expected}, ws.dir().path(), 120);
+        {"run", "m.seam", "--input", input, "--output", expected, "--backend", "ref"},
+        ws.dir().path(), 120);
     ASSERT_EQ(run.exit_code, 0) << cli_test::Describe(run);
     const std::vector<uint8_t> want = cli_test::ReadBytes(ws.path(expected));
     const std::vector<uint8_t> got = cli_test::ReadBytes(ws.path(produced));
@@ -108,20 +109,19 @@ TEST_P(StreamOutputsTest, FramesEqualSingleProcessRun) {
   EXPECT_EQ(stopped["refused"].Int(), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Cuts, StreamOutputsTest,
-                         ::testing::Values(
-                             // DSCCS keeps server time within 0.04 ms: the conv layers (~0.07 ms
-                             // on the server) must stay on the edge, the FC tail (~0.01 ms) goes to
-                             // the server; a 500x slower edge makes running the tail locally the
-                             // worse choice. --replan-ms keeps the initial cut for the whole run.
-                             SplitCase{"dsccs_split",
-                                       {"--policy", "dsccs", "--budget", "0.04ms",
-                                        "--edge-slowdown", "500", "--replan-ms", "600000"},
-                                       true},
-                             SplitCase{"server_only", {"--policy", "server-only"}, false}),
-                         [](const ::testing::TestParamInfo<SplitCase>& info) {
-                           return std::string(info.param.name);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Cuts, StreamOutputsTest,
+    ::testing::Values(
+        // DSCCS keeps server time within 0.04 ms: the conv layers (~0.07 ms
+        // on the server) must stay on the edge, the FC tail (~0.01 ms) goes to
+        // the server; a 500x slower edge makes running the tail locally the
+        // worse choice. --replan-ms keeps the initial cut for the whole run.
+        SplitCase{"dsccs_split",
+                  {"--policy", "dsccs", "--budget", "0.04ms", "--edge-slowdown", "500",
+                   "--replan-ms", "600000", "--backend", "ref"},
+                  true},
+        SplitCase{"server_only", {"--policy", "server-only", "--backend", "ref"}, false}),
+    [](const ::testing::TestParamInfo<SplitCase>& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace seam::stream_test
