@@ -14,13 +14,13 @@
 #include "plugins/monitor_host.h"
 #include "plugins/plugin_library.h"
 #include "plugins/policy_host.h"
-#include "seam/profiler.h"
 #include "tools/arg_parser.h"
 #include "tools/cli_common.h"
 #include "tools/json_writer.h"
 #include "tools/profile_io.h"
 #include "tools/session_setup.h"
 #include "tools/stream/edge_stream.h"
+#include "tools/stream/layer_latency.h"
 #include "tools/units.h"
 
 namespace seam::cli {
@@ -136,22 +136,6 @@ Status ParseMonitorSpec(const std::string& spec, std::string* name,
     }
   }
   return ParsePluginConfig(entries, config);
-}
-
-Status ProfileThisDevice(const Model& model, const SessionOptions& base,
-                         std::vector<double>* node_ms) {
-  SessionOptions options = base;
-  options.node_granularity = true;
-  std::unique_ptr<Session> session;
-  SEAM_RETURN_IF_ERROR(Session::Create(model, options, &session));
-  ProfileOptions profile_options;
-  profile_options.warmup = 1;
-  profile_options.runs = 5;
-  Profile profile;
-  SEAM_RETURN_IF_ERROR(ProfileSession(session.get(), profile_options, &profile));
-  node_ms->assign(model.graph().nodes.size(), 0.0);
-  for (const NodeProfile& n : profile.nodes) (*node_ms)[static_cast<size_t>(n.node)] = n.median_ms;
-  return Status::Ok();
 }
 
 // Waits for the server's hello, retrying until `wait_ms` has passed.
@@ -322,7 +306,7 @@ int EdgeMain(const std::vector<std::string>& args) {
   // Profile before the first request: an emulated link's trace starts with it.
   std::vector<double> edge_ms;
   if (edge_profile.empty()) {
-    status = ProfileThisDevice(*model, session_options, &edge_ms);
+    status = stream::MeasureLayerLatency(*model, session_options, /*runs=*/5, &edge_ms);
   } else {
     ProfileDocument doc;
     int predicted = 0;

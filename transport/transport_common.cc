@@ -13,13 +13,6 @@
 
 namespace seam_transport {
 
-void WriteError(char* error, size_t error_size, const std::string& message) {
-  if (error == nullptr || error_size == 0) return;
-  const size_t n = std::min(message.size(), error_size - 1);
-  std::memcpy(error, message.data(), n);
-  error[n] = '\0';
-}
-
 // --- Host ------------------------------------------------------------------
 
 Host::Host(const seam_host_api* api, std::string plugin_name)
@@ -224,34 +217,6 @@ void Config::Finish() const {
 }
 
 // --- text helpers ----------------------------------------------------------
-
-bool ParseDouble(const std::string& text, double* out) {
-  const std::string t = Trim(text);
-  if (t.empty()) return false;
-  // istringstream with the classic locale: strtod would honour LC_NUMERIC and
-  // read "0,5" as 0.5 in some locales.
-  std::istringstream in(t);
-  in.imbue(std::locale::classic());
-  double v = 0;
-  in >> v;
-  if (in.fail() || !in.eof() || !std::isfinite(v)) return false;
-  *out = v;
-  return true;
-}
-
-std::string Trim(const std::string& text) {
-  size_t b = 0, e = text.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(text[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(text[e - 1]))) --e;
-  return text.substr(b, e - b);
-}
-
-std::string FormatDouble(double value) {
-  std::ostringstream out;
-  out.imbue(std::locale::classic());
-  out << value;
-  return out.str();
-}
 
 // --- AlignedBuffer ---------------------------------------------------------
 

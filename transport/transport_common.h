@@ -24,9 +24,16 @@
 #include <utility>
 #include <vector>
 
+#include "plugins/common/plugin_text.h"
 #include "seam/transport_plugin.h"
 
 namespace seam_transport {
+
+// Text helpers shared with the other plugin families.
+using seam_plugin::FormatDouble;
+using seam_plugin::ParseDouble;
+using seam_plugin::Trim;
+using seam_plugin::WriteError;
 
 // A failure with the status the C entry point reports.
 class TransportError : public std::runtime_error {
@@ -38,10 +45,6 @@ class TransportError : public std::runtime_error {
  private:
   seam_status status_;
 };
-
-// Copies `message` into the caller's buffer, truncating; always
-// NUL-terminated when the buffer has room for the terminator.
-void WriteError(char* error, size_t error_size, const std::string& message);
 
 // The host services an instance uses. The host outlives every instance
 // (plugin.h), so keeping the pointer is enough. Optional services are checked
@@ -103,13 +106,6 @@ class Config {
   std::map<std::string, std::string> values_;
   std::set<std::string> known_;
 };
-
-// Parses a whole string as a finite double (locale-independent).
-bool ParseDouble(const std::string& text, double* out);
-// Strips ASCII whitespace at both ends.
-std::string Trim(const std::string& text);
-// Formats a double compactly for messages ("0.3", "1.25e+07").
-std::string FormatDouble(double value);
 
 // Frames handed to the host must be 16-byte aligned (transport_plugin.h).
 constexpr size_t kFrameAlignment = 16;

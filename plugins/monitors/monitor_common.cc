@@ -14,13 +14,6 @@
 
 namespace seam_monitor {
 
-void WriteError(char* error, size_t error_size, const std::string& message) {
-  if (error == nullptr || error_size == 0) return;
-  const size_t n = message.size() < error_size - 1 ? message.size() : error_size - 1;
-  std::memcpy(error, message.data(), n);
-  error[n] = '\0';
-}
-
 // --- Host ------------------------------------------------------------------
 
 Host::Host(const seam_host_api* api, std::string monitor_name)
@@ -63,35 +56,6 @@ seam_status Host::Probe(uint64_t payload_bytes, double* round_trip_seconds) cons
 }
 
 // --- parsing helpers -------------------------------------------------------
-
-std::string Trim(const std::string& text) {
-  const char* ws = " \t\r\n\f\v";
-  const size_t begin = text.find_first_not_of(ws);
-  if (begin == std::string::npos) return "";
-  const size_t end = text.find_last_not_of(ws);
-  return text.substr(begin, end - begin + 1);
-}
-
-bool ParseDouble(const std::string& text, double* out) {
-  // from_chars is locale-independent: a host that called setlocale() with a
-  // comma decimal separator must not change how "0.3" parses.
-  const std::string t = Trim(text);
-  if (t.empty()) return false;
-  const char* begin = t.data();
-  const char* end = t.data() + t.size();
-  if (*begin == '+') ++begin;  // from_chars rejects a leading '+'; people write it
-  double value = 0.0;
-  const auto result = std::from_chars(begin, end, value);
-  if (result.ec != std::errc() || result.ptr != end || !std::isfinite(value)) return false;
-  *out = value;
-  return true;
-}
-
-std::string FormatDouble(double value) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.6g", value);
-  return buf;
-}
 
 // Parses an unsigned decimal integer with an optional binary-unit suffix.
 static bool ParseUnsigned(const std::string& text, bool allow_suffix, uint64_t* out) {

@@ -19,9 +19,16 @@
 #include <string>
 #include <vector>
 
+#include "plugins/common/plugin_text.h"
 #include "seam/monitor_plugin.h"
 
 namespace seam_monitor {
+
+// Text helpers shared with the other plugin families.
+using seam_plugin::FormatDouble;
+using seam_plugin::ParseDouble;
+using seam_plugin::Trim;
+using seam_plugin::WriteError;
 
 // A failure with the status the C entry point reports.
 class MonitorError : public std::runtime_error {
@@ -33,10 +40,6 @@ class MonitorError : public std::runtime_error {
  private:
   seam_status status_;
 };
-
-// Copies `message` into the caller's buffer, truncating; always
-// NUL-terminated when there is room for at least the terminator (rule 4).
-void WriteError(char* error, size_t error_size, const std::string& message);
 
 // The host services an instance uses. The host outlives every instance
 // (plugin.h), so keeping the pointer is enough. Every optional service is
@@ -104,13 +107,6 @@ class Config {
 std::string ReadWholeFile(const std::string& path);
 // True when `path` exists (any type); used to probe for optional /proc files.
 bool PathExists(const std::string& path);
-
-// Parses a whole string as a finite double (locale-independent).
-bool ParseDouble(const std::string& text, double* out);
-// Strips ASCII whitespace at both ends.
-std::string Trim(const std::string& text);
-// Formats a double compactly for messages ("0.3", "1.25e+07").
-std::string FormatDouble(double value);
 
 // Exponentially weighted moving average. The first value initialises the
 // average (starting from 0 would bias the first readings towards 0).

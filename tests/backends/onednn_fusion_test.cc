@@ -13,7 +13,7 @@ namespace seam {
 namespace {
 
 using onednn_test::CheckGraph;
-using onednn_test::CountPrimitives;
+using onednn_test::CountSteps;
 using onednn_test::ExpectClose;
 using onednn_test::Join;
 using onednn_test::OneDnnRun;
@@ -42,12 +42,12 @@ TEST(OneDnnFusion, ConvReluPoolChainKeepsLayoutAndFusesRelu) {
   ASSERT_TRUE(b.Finish().ok()) << b.status().ToString();
   OneDnnRun run;
   CheckGraph(b.graph(), "conv-relu-pool chain", &run);
-  EXPECT_EQ(CountPrimitives(run.primitives, "convolution"), 3) << Join(run.primitives);
-  EXPECT_EQ(CountPrimitives(run.primitives, "eltwise"), 0) << Join(run.primitives);
-  EXPECT_TRUE(AnyContains(run.primitives, "convolution conv1+relu1 ")) << Join(run.primitives);
+  EXPECT_EQ(CountSteps(run.steps, "convolution"), 3) << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "eltwise"), 0) << Join(run.steps);
+  EXPECT_TRUE(AnyContains(run.steps, "convolution conv1+relu1 ")) << Join(run.steps);
   // Layout changes only where the segment starts: the input is reordered
   // once (for conv1) and nothing in between needs a reorder.
-  EXPECT_EQ(CountPrimitives(run.primitives, "reorder"), 1) << Join(run.primitives);
+  EXPECT_EQ(CountSteps(run.steps, "reorder"), 1) << Join(run.steps);
 }
 
 TEST(OneDnnFusion, BatchNormIsNotFoldedIntoTheConv) {
@@ -63,11 +63,11 @@ TEST(OneDnnFusion, BatchNormIsNotFoldedIntoTheConv) {
   ASSERT_TRUE(b.Finish().ok());
   OneDnnRun run;
   CheckGraph(b.graph(), "conv-bn-relu", &run);
-  EXPECT_EQ(CountPrimitives(run.primitives, "convolution conv "), 1) << Join(run.primitives);
-  EXPECT_EQ(CountPrimitives(run.primitives, "batch_normalization bn+relu "), 1)
-      << Join(run.primitives);
-  EXPECT_EQ(CountPrimitives(run.primitives, "batch_normalization bn2 "), 1) << Join(run.primitives);
-  EXPECT_EQ(CountPrimitives(run.primitives, "eltwise relu6 "), 1) << Join(run.primitives);
+  EXPECT_EQ(CountSteps(run.steps, "convolution conv "), 1) << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "batch_normalization bn+relu "), 1)
+      << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "batch_normalization bn2 "), 1) << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "eltwise relu6 "), 1) << Join(run.steps);
   // A BN after an inner product, and an activation that is not exact as a
   // post-op (Sigmoid) after a conv: both stay separate primitives.
   GraphBuilder b2(5);
@@ -76,8 +76,8 @@ TEST(OneDnnFusion, BatchNormIsNotFoldedIntoTheConv) {
   b2.Output(b2.LeakyRelu("lrelu", y, 0.1f));
   ASSERT_TRUE(b2.Finish().ok());
   CheckGraph(b2.graph(), "fc-bn-leaky", &run);
-  EXPECT_EQ(CountPrimitives(run.primitives, "inner_product fc "), 1) << Join(run.primitives);
-  EXPECT_EQ(CountPrimitives(run.primitives, "batch_normalization bn "), 1) << Join(run.primitives);
+  EXPECT_EQ(CountSteps(run.steps, "inner_product fc "), 1) << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "batch_normalization bn "), 1) << Join(run.steps);
   GraphBuilder b3(6);
   int z = b3.Input("x", {1, 4, 8, 8});
   z = b3.Relu("relu", b3.Conv("conv", z, 8, 3, 1, 1));
@@ -85,10 +85,10 @@ TEST(OneDnnFusion, BatchNormIsNotFoldedIntoTheConv) {
   b3.Output(b3.LeakyRelu("lrelu", b3.Conv("conv3", z, 8, 3, 1, 1), 0.1f));
   ASSERT_TRUE(b3.Finish().ok());
   CheckGraph(b3.graph(), "conv-sigmoid", &run);
-  EXPECT_EQ(CountPrimitives(run.primitives, "convolution conv+relu "), 1) << Join(run.primitives);
-  EXPECT_EQ(CountPrimitives(run.primitives, "convolution conv2 "), 1) << Join(run.primitives);
-  EXPECT_EQ(CountPrimitives(run.primitives, "eltwise sigmoid "), 1) << Join(run.primitives);
-  EXPECT_EQ(CountPrimitives(run.primitives, "convolution conv3+lrelu "), 1) << Join(run.primitives);
+  EXPECT_EQ(CountSteps(run.steps, "convolution conv+relu "), 1) << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "convolution conv2 "), 1) << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "eltwise sigmoid "), 1) << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "convolution conv3+lrelu "), 1) << Join(run.steps);
 }
 
 TEST(OneDnnFusion, BatchNormAfterAConvWithActivation) {
@@ -100,9 +100,9 @@ TEST(OneDnnFusion, BatchNormAfterAConvWithActivation) {
   ASSERT_TRUE(b.Finish().ok());
   OneDnnRun run;
   CheckGraph(b.graph(), "conv(relu)-bn-relu", &run);
-  EXPECT_EQ(CountPrimitives(run.primitives, "convolution conv "), 1) << Join(run.primitives);
-  EXPECT_EQ(CountPrimitives(run.primitives, "batch_normalization bn+relu "), 1)
-      << Join(run.primitives);
+  EXPECT_EQ(CountSteps(run.steps, "convolution conv "), 1) << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "batch_normalization bn+relu "), 1)
+      << Join(run.steps);
 }
 
 TEST(OneDnnFusion, InnerProductSumAndAddWithEltwise) {
@@ -117,8 +117,8 @@ TEST(OneDnnFusion, InnerProductSumAndAddWithEltwise) {
   ASSERT_TRUE(b.Finish().ok());
   OneDnnRun run;
   CheckGraph(b.graph(), "fc sum", &run);
-  EXPECT_EQ(CountPrimitives(run.primitives, "inner_product fc1+sum "), 1) << Join(run.primitives);
-  EXPECT_EQ(CountPrimitives(run.primitives, "binary add+z "), 1) << Join(run.primitives);
+  EXPECT_EQ(CountSteps(run.steps, "inner_product fc1+sum "), 1) << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "binary add+z "), 1) << Join(run.steps);
 }
 
 // A ResNet basic block after a stem: the residual (the stem's output) lives
@@ -144,18 +144,18 @@ TEST(OneDnnFusion, ResidualBlockBecomesConvSumRelu) {
     ASSERT_TRUE(b.Finish().ok()) << b.status().ToString();
     OneDnnRun run;
     CheckGraph(b.graph(), downsample ? "residual block + downsample" : "residual block", &run);
-    const std::string listing = Join(run.primitives);
-    EXPECT_EQ(CountPrimitives(run.primitives, "convolution"), downsample ? 4 : 3) << listing;
-    EXPECT_EQ(CountPrimitives(run.primitives, "binary"), 0) << listing;
-    EXPECT_EQ(CountPrimitives(run.primitives, "eltwise"), 0) << listing;
-    EXPECT_EQ(CountPrimitives(run.primitives, "batch_normalization"), 0) << listing;
-    EXPECT_TRUE(AnyContains(run.primitives, "convolution conv2+add+relu_1 ")) << listing;
+    const std::string listing = Join(run.steps);
+    EXPECT_EQ(CountSteps(run.steps, "convolution"), downsample ? 4 : 3) << listing;
+    EXPECT_EQ(CountSteps(run.steps, "binary"), 0) << listing;
+    EXPECT_EQ(CountSteps(run.steps, "eltwise"), 0) << listing;
+    EXPECT_EQ(CountSteps(run.steps, "batch_normalization"), 0) << listing;
+    EXPECT_TRUE(AnyContains(run.steps, "convolution conv2+add+relu_1 ")) << listing;
     // Either residual (the stem output, or the downsample computed after
     // conv2 in schedule order) is dead once the fused conv2 chain runs at the
     // Add, so the sum writes over it in place: the only reorders are the
     // segment input and output.
-    EXPECT_EQ(CountPrimitives(run.primitives, "reorder"), 2) << listing;
-    EXPECT_FALSE(AnyContains(run.primitives, "(sum operand)")) << listing;
+    EXPECT_EQ(CountSteps(run.steps, "reorder"), 2) << listing;
+    EXPECT_FALSE(AnyContains(run.steps, "(sum operand)")) << listing;
   }
 }
 
@@ -170,8 +170,8 @@ TEST(OneDnnFusion, ResidualThatIsAlsoTheConvSourceIsCopiedNotClobbered) {
   ASSERT_TRUE(b.Finish().ok());
   OneDnnRun run;
   CheckGraph(b.graph(), "conv + own source", &run);
-  EXPECT_TRUE(AnyContains(run.primitives, "(sum operand)")) << Join(run.primitives);
-  EXPECT_TRUE(AnyContains(run.primitives, "convolution c1+add+r1 ")) << Join(run.primitives);
+  EXPECT_TRUE(AnyContains(run.steps, "(sum operand)")) << Join(run.steps);
+  EXPECT_TRUE(AnyContains(run.steps, "convolution c1+add+r1 ")) << Join(run.steps);
 }
 
 TEST(OneDnnFusion, ResidualFromSegmentInputIsCopiedIn) {
@@ -181,7 +181,7 @@ TEST(OneDnnFusion, ResidualFromSegmentInputIsCopiedIn) {
   ASSERT_TRUE(b.Finish().ok());
   OneDnnRun run;
   CheckGraph(b.graph(), "sum with a segment input", &run);
-  EXPECT_TRUE(AnyContains(run.primitives, "convolution c+add ")) << Join(run.primitives);
+  EXPECT_TRUE(AnyContains(run.steps, "convolution c+add ")) << Join(run.steps);
 }
 
 TEST(OneDnnFusion, SegmentOutputsBlockFusion) {
@@ -204,9 +204,9 @@ TEST(OneDnnFusion, SegmentOutputsBlockFusion) {
   ASSERT_TRUE(s.ok()) << s.ToString();
   for (size_t i = 0; i < outputs.size(); ++i)
     ExpectClose(run.outputs[i], want[i], g.tensors[outputs[i]].name);
-  EXPECT_EQ(CountPrimitives(run.primitives, "convolution conv "), 1) << Join(run.primitives);
-  EXPECT_EQ(CountPrimitives(run.primitives, "batch_normalization bn "), 1) << Join(run.primitives);
-  EXPECT_EQ(CountPrimitives(run.primitives, "eltwise relu "), 1) << Join(run.primitives);
+  EXPECT_EQ(CountSteps(run.steps, "convolution conv "), 1) << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "batch_normalization bn "), 1) << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "eltwise relu "), 1) << Join(run.steps);
 }
 
 TEST(OneDnnFusion, ConcatOfInceptionBranches) {
@@ -222,11 +222,11 @@ TEST(OneDnnFusion, ConcatOfInceptionBranches) {
   ASSERT_TRUE(b.Finish().ok());
   OneDnnRun run;
   CheckGraph(b.graph(), "inception", &run);
-  EXPECT_EQ(CountPrimitives(run.primitives, "concat"), 1) << Join(run.primitives);
+  EXPECT_EQ(CountSteps(run.steps, "concat"), 1) << Join(run.steps);
   // The input and output conversions, plus at most one where a branch conv
   // prefers another layout than its producer (ISA-dependent: none on
   // AVX-512, one on AVX2).
-  EXPECT_LE(CountPrimitives(run.primitives, "reorder"), 3) << Join(run.primitives);
+  EXPECT_LE(CountSteps(run.steps, "reorder"), 3) << Join(run.steps);
 }
 
 TEST(OneDnnFusion, ThreadCountsAgree) {

@@ -12,7 +12,7 @@ namespace seam {
 namespace {
 
 using onednn_test::CheckGraph;
-using onednn_test::CountPrimitives;
+using onednn_test::CountSteps;
 using onednn_test::OneDnnRun;
 
 // Builds input -> body -> output and checks it against the reference.
@@ -120,8 +120,8 @@ TEST(OneDnnConv, EveryFusedActivation) {
         },
         &run);
     // The activation is a post-op: one convolution and no eltwise primitive.
-    EXPECT_EQ(CountPrimitives(run.primitives, "convolution"), 1);
-    EXPECT_EQ(CountPrimitives(run.primitives, "eltwise"), 0);
+    EXPECT_EQ(CountSteps(run.steps, "convolution"), 1);
+    EXPECT_EQ(CountSteps(run.steps, "eltwise"), 0);
   }
 }
 
@@ -153,8 +153,8 @@ TEST(OneDnnFullyConnected, BiasNoBiasAndActivation) {
         return b->AddNode(OpType::kFullyConnected, "fc", {x, w, bias}, a);
       },
       &run);
-  EXPECT_EQ(CountPrimitives(run.primitives, "inner_product"), 1);
-  EXPECT_EQ(CountPrimitives(run.primitives, "eltwise"), 0);
+  EXPECT_EQ(CountSteps(run.steps, "inner_product"), 1);
+  EXPECT_EQ(CountSteps(run.steps, "eltwise"), 0);
 }
 
 PoolAttrs Pool(int kernel, int stride, int pad, bool ceil, bool include_pad) {
@@ -239,8 +239,8 @@ TEST(OneDnnBatchNorm, FourAndTwoDimensional) {
   CheckOp(
       "bn + relu", {1, 16, 6, 6},
       [](GraphBuilder* b, int x) { return b->Relu("r", b->BatchNorm("bn", x)); }, &run);
-  EXPECT_EQ(CountPrimitives(run.primitives, "batch_normalization"), 1);
-  EXPECT_EQ(CountPrimitives(run.primitives, "eltwise"), 0);
+  EXPECT_EQ(CountSteps(run.steps, "batch_normalization"), 1);
+  EXPECT_EQ(CountSteps(run.steps, "eltwise"), 0);
 }
 
 TEST(OneDnnEltwise, EveryActivationOp) {

@@ -13,7 +13,7 @@
 namespace seam {
 namespace {
 
-using onednn_test::CountPrimitives;
+using onednn_test::CountSteps;
 using onednn_test::ExpectClose;
 using onednn_test::Join;
 using onednn_test::OneDnnRun;
@@ -71,10 +71,10 @@ TEST_P(OneDnnZoo, MatchesReference) {
       }
     }
   }
-  EXPECT_EQ(CountPrimitives(run.primitives, "eltwise"), clips_after_bn) << Join(run.primitives);
-  EXPECT_EQ(CountPrimitives(run.primitives, "batch_normalization"), batch_norms)
-      << Join(run.primitives);
-  EXPECT_LE(CountPrimitives(run.primitives, "reorder"), 2) << Join(run.primitives);
+  EXPECT_EQ(CountSteps(run.steps, "eltwise"), clips_after_bn) << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "batch_normalization"), batch_norms)
+      << Join(run.steps);
+  EXPECT_LE(CountSteps(run.steps, "reorder"), 2) << Join(run.steps);
 
   // Through the executor with the backend: same output.
   SessionOptions options;

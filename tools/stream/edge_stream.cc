@@ -44,14 +44,17 @@ struct EdgeStream::Item {
   FrameRecord record;
 };
 
-// A bounded hand-off between the two stages. Capacity one: the compute stage
-// may run one frame ahead of the send stage, which is what overlaps edge
-// compute with transfer and server compute without queueing stale frames.
+// A bounded queue of frames. Between the stages it holds one frame: the
+// compute stage may run one frame ahead of the send stage, which overlaps
+// edge compute with transfer and server compute without queueing stale
+// frames. A second queue returns finished frames to the compute stage, so a
+// stream reuses the same few frames' buffers instead of allocating per frame.
 class EdgeStream::ItemQueue {
  public:
+  explicit ItemQueue(size_t capacity) : capacity_(capacity) {}
   void Push(std::unique_ptr<Item> item) {
     std::unique_lock<std::mutex> lock(mutex_);
-    room_.wait(lock, [this] { return items_.empty() || closed_; });
+    room_.wait(lock, [this] { return items_.size() < capacity_ || closed_; });
     if (closed_) return;
     items_.push_back(std::move(item));
     ready_.notify_one();
@@ -76,6 +79,7 @@ class EdgeStream::ItemQueue {
   std::mutex mutex_;
   std::condition_variable ready_, room_;
   std::deque<std::unique_ptr<Item>> items_;
+  const size_t capacity_;
   bool closed_ = false;
 };
 
@@ -112,13 +116,15 @@ uint32_t EdgeStream::TimeoutFor(const Item& item) const {
                                           static_cast<double>(options_.max_timeout_ms)));
 }
 
-void EdgeStream::ComputeStage(ItemQueue* queue, Status* status) {
+void EdgeStream::ComputeStage(ItemQueue* queue, ItemQueue* spare, Status* status) {
   const Graph& g = model_.graph();
   const Shape in_shape = g.tensors[g.inputs[0]].shape;
   const Clock::time_point start = Clock::now();
   std::vector<BoundaryTensor> boundary;
   for (int64_t k = 0; k < source_->size(); ++k) {
-    auto item = std::make_unique<Item>();
+    std::unique_ptr<Item> item = spare->Pop();
+    if (item == nullptr) break;
+    item->record = FrameRecord();
     item->frame = k;
     if (options_.rate > 0) {
       const auto due =
@@ -291,9 +297,12 @@ Status EdgeStream::Finish(Item* item) {
   return Status::Ok();
 }
 
-void EdgeStream::SendStage(ItemQueue* queue, Status* status) {
+void EdgeStream::SendStage(ItemQueue* queue, ItemQueue* spare, Status* status) {
   while (std::unique_ptr<Item> item = queue->Pop()) {
-    if (!status->ok()) continue;  // drain so the compute stage never blocks
+    if (!status->ok()) {  // drain so the compute stage never blocks
+      spare->Push(std::move(item));
+      continue;
+    }
     Status s;
     if (!item->choice->edge_only) {
       Status request;
@@ -311,6 +320,7 @@ void EdgeStream::SendStage(ItemQueue* queue, Status* status) {
     }
     if (s.ok()) s = Finish(item.get());
     if (!s.ok()) *status = s;
+    spare->Push(std::move(item));
   }
 }
 
@@ -364,11 +374,14 @@ Status EdgeStream::Run(EdgeSummary* summary) {
                      "': " + ec.message());
   }
   const Clock::time_point start = Clock::now();
-  ItemQueue queue;
+  // One frame computing, one queued, one being sent.
+  constexpr size_t kFramesInFlight = 3;
+  ItemQueue queue(1), spare(kFramesInFlight);
+  for (size_t i = 0; i < kFramesInFlight; ++i) spare.Push(std::make_unique<Item>());
   Status compute_status, send_status;
   std::thread planner([this] { PlannerLoop(); });
-  std::thread sender([&] { SendStage(&queue, &send_status); });
-  ComputeStage(&queue, &compute_status);
+  std::thread sender([&] { SendStage(&queue, &spare, &send_status); });
+  ComputeStage(&queue, &spare, &compute_status);
   sender.join();
   done_ = true;
   planner.join();

@@ -73,8 +73,8 @@ class EdgeStream {
  private:
   struct Item;
   class ItemQueue;
-  void ComputeStage(ItemQueue* queue, Status* status);
-  void SendStage(ItemQueue* queue, Status* status);
+  void ComputeStage(ItemQueue* queue, ItemQueue* spare, Status* status);
+  void SendStage(ItemQueue* queue, ItemQueue* spare, Status* status);
   void PlannerLoop();
   Status Finish(Item* item);
   Status FinishLocally(Item* item, const std::string& reason);

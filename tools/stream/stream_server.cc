@@ -7,8 +7,8 @@
 #include <thread>
 
 #include "plugins/transport_host.h"
-#include "seam/profiler.h"
 #include "seam/wire.h"
+#include "tools/stream/layer_latency.h"
 
 namespace seam::stream {
 namespace {
@@ -165,21 +165,13 @@ Status StreamServer::Create(const Model& model, const ServeOptions& options,
 Status StreamServer::ProfileLayers() {
   SessionOptions session_options;
   SEAM_RETURN_IF_ERROR(make_session_options_(&session_options));
-  session_options.node_granularity = true;
-  std::unique_ptr<Session> session;
-  SEAM_RETURN_IF_ERROR(Session::Create(model_, session_options, &session));
-  ProfileOptions profile_options;
-  profile_options.warmup = 1;
-  profile_options.runs = options_.profile_runs;
   Profile profile;
-  SEAM_RETURN_IF_ERROR(ProfileSession(session.get(), profile_options, &profile));
+  SEAM_RETURN_IF_ERROR(MeasureLayerLatency(model_, session_options, options_.profile_runs,
+                                           &info_.node_ms, &profile));
   info_.model_hash = model_.content_hash();
   info_.backend = profile.backend;
   info_.threads = static_cast<uint32_t>(profile.threads);
   info_.workers = static_cast<uint32_t>(options_.workers);
-  info_.node_ms.assign(model_.graph().nodes.size(), 0.0);
-  for (const NodeProfile& n : profile.nodes)
-    info_.node_ms[static_cast<size_t>(n.node)] = n.median_ms;
   LOG(INFO) << "server profile: " << profile.total_median_ms << " ms per whole run on "
             << profile.backend;
   return Status::Ok();

@@ -40,6 +40,7 @@
 #include <limits>
 #include <thread>
 
+#include "plugins/common/link_trace.h"
 #include "transport/transport_common.h"
 
 namespace seam_transport {
@@ -71,73 +72,22 @@ constexpr Profile kProfiles[] = {
     {"50mbit", 50.0, 1.0, "adaptive-DNN study (tc tbf)"},
 };
 
-struct Row {
-  double time_s;
-  double bandwidth_mbps;
-  double rtt_ms;
-};
+using Row = seam_plugin::TraceRow;
 
-std::vector<std::string> SplitCommas(const std::string& text) {
-  std::vector<std::string> fields;
-  size_t start = 0;
-  for (;;) {
-    const size_t comma = text.find(',', start);
-    fields.push_back(Trim(text.substr(start, comma == std::string::npos ? comma : comma - start)));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return fields;
-}
-
-// Reads a trace: '#' starts a comment, blank lines are skipped, the first
-// data line may be a header; times >= 0 and strictly increasing, bandwidth
-// > 0, rtt >= 0. Every violation names its line.
+// The shared link-trace parser (plugins/common/link_trace.h), with its
+// errors raised as this plugin's own.
 std::vector<Row> LoadTrace(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw TransportError(SEAM_STATUS_IO, "cannot open trace file " + path);
   std::vector<Row> rows;
-  std::string line;
-  int line_no = 0;
-  bool seen_first = false;
-  auto fail = [&](const std::string& why) {
-    throw TransportError(SEAM_STATUS_INVALID_ARGUMENT,
-                         "trace file " + path + ", line " + std::to_string(line_no) + ": " + why);
-  };
-  while (std::getline(in, line)) {
-    ++line_no;
-    const size_t hash = line.find('#');
-    if (hash != std::string::npos) line.erase(hash);
-    line = Trim(line);
-    if (line.empty()) continue;
-    const std::vector<std::string> f = SplitCommas(line);
-    const bool first = !seen_first;
-    seen_first = true;
-    Row r{};
-    if (!ParseDouble(f[0], &r.time_s)) {
-      if (first) continue;  // a header line
-      fail("time_s '" + f[0] + "' is not a number (only the first line may be a header)");
-    }
-    if (f.size() != 3) {
-      fail("expected 3 fields time_s,bandwidth_mbps,rtt_ms, got " + std::to_string(f.size()));
-    }
-    if (!ParseDouble(f[1], &r.bandwidth_mbps)) {
-      fail("bandwidth_mbps '" + f[1] + "' is not a number");
-    }
-    if (!ParseDouble(f[2], &r.rtt_ms)) fail("rtt_ms '" + f[2] + "' is not a number");
-    if (r.time_s < 0) fail("time_s must be >= 0, got " + f[0]);
-    if (!rows.empty() && r.time_s <= rows.back().time_s) {
-      fail("time_s " + f[0] + " is not after the previous row's " +
-           FormatDouble(rows.back().time_s) + " (times must strictly increase)");
-    }
-    if (r.bandwidth_mbps <= 0) fail("bandwidth_mbps must be > 0, got " + f[1]);
-    if (r.rtt_ms < 0) fail("rtt_ms must be >= 0, got " + f[2]);
-    rows.push_back(r);
+  std::string message;
+  switch (seam_plugin::LoadLinkTrace(path, &rows, &message)) {
+    case seam_plugin::TraceError::kNone:
+      return rows;
+    case seam_plugin::TraceError::kIo:
+      throw TransportError(SEAM_STATUS_IO, message);
+    case seam_plugin::TraceError::kInvalid:
+      break;
   }
-  if (in.bad()) throw TransportError(SEAM_STATUS_IO, "error reading trace file " + path);
-  if (rows.empty()) {
-    throw TransportError(SEAM_STATUS_INVALID_ARGUMENT, "trace file " + path + " has no data rows");
-  }
-  return rows;
+  throw TransportError(SEAM_STATUS_INVALID_ARGUMENT, message);
 }
 
 // Link conditions as a step function of time (seconds since the first
