@@ -63,7 +63,6 @@ Status EdgePlanner::Create(const Graph& graph, std::shared_ptr<Policy> policy, M
   p->monitors_ = monitors;
   p->edge_ms_ = std::move(edge_ms);
   p->server_ms_ = std::move(server_ms);
-  p->options_ = options;
   p->conditions_ = options.base;
   p->conditions_.bandwidth_bps = options.assumed_bandwidth_bps;
   p->conditions_.rtt_ms = options.assumed_rtt_ms;
@@ -89,6 +88,11 @@ CutChoice EdgePlanner::MakeChoice(const PlanDecision& decision) const {
   c.edge_only = c.cut.edge_nodes.size() == g.nodes.size();
   c.server_only = c.cut.edge_nodes.empty();
   c.boundary_bytes = c.edge_only ? 0 : CutBoundaryBytes(g, c.cut);
+  std::vector<bool> on_edge(g.nodes.size(), false);
+  for (int n : c.cut.edge_nodes) on_edge[static_cast<size_t>(n)] = true;
+  for (size_t n = 0; n < on_edge.size(); ++n) {
+    if (!on_edge[n]) c.profiled_server_ms += server_ms_[n];
+  }
   if (c.edge_only) {
     c.label = "edge only";
   } else if (c.server_only) {
@@ -163,12 +167,7 @@ PlanConditions EdgePlanner::conditions() const {
 }
 
 void EdgePlanner::ObserveServerCompute(const CutChoice& choice, double measured_ms) {
-  double predicted = 0;
-  std::vector<bool> on_edge(graph_->nodes.size(), false);
-  for (int n : choice.cut.edge_nodes) on_edge[static_cast<size_t>(n)] = true;
-  for (size_t n = 0; n < on_edge.size(); ++n) {
-    if (!on_edge[n]) predicted += server_ms_[n];
-  }
+  const double predicted = choice.profiled_server_ms;
   if (predicted <= 1e-3 || !(measured_ms > 0)) return;
   const double ratio = std::clamp(measured_ms / predicted, 0.05, 50.0);
   std::lock_guard<std::mutex> lock(mutex_);

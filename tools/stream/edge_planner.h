@@ -28,7 +28,8 @@ struct CutChoice {
   bool edge_only = false;
   bool server_only = false;
   int64_t boundary_bytes = 0;
-  std::string label;  // "edge only", "server only", "after conv3 (7/24 on the edge)"
+  double profiled_server_ms = 0;  // the server's start-up profile of its part
+  std::string label;              // "edge only", "server only", "after conv3 (7/24 on the edge)"
   PlanDecision decision;
 };
 
@@ -81,7 +82,6 @@ class EdgePlanner {
   std::shared_ptr<Policy> policy_;
   MonitorSet* monitors_ = nullptr;
   std::vector<double> edge_ms_, server_ms_;
-  PlannerOptions options_;
 
   mutable std::mutex mutex_;
   PolicyGraph policy_graph_;
