@@ -281,11 +281,14 @@ int main(int argc, char** argv) {
         start = comma + 1;
       }
     } else {
-      std::fprintf(stderr,
+      const bool help = arg == "-h" || arg == "--help";
+      std::fprintf(help ? stdout : stderr,
                    "usage: %s [--plugins DIR] [--models densenet121,googlenet,...] "
-                   "[--min-time-ms 300]\n",
+                   "[--min-time-ms 300]\n"
+                   "Times every bundled partition-policy plugin's planning on zoo graphs and a\n"
+                   "synthetic DAG: min, median and p90 microseconds per plan.\n",
                    argv[0]);
-      return 2;
+      return help ? 0 : 2;
     }
   }
 

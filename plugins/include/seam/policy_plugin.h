@@ -63,7 +63,9 @@ typedef struct seam_policy_decision {
   double predicted_edge_ms;
   double predicted_transfer_ms;
   double predicted_server_ms;
-  double predicted_total_ms;     /* edge + transfer + server (+ rtt) */
+  double predicted_total_ms;     /* edge + transfer + server (+ rtt); a policy that measures
+                                    end to end ("measured") reports its measured latency here,
+                                    while the stage fields stay profile-based */
   double predicted_max_stage_ms; /* max(edge, transfer, server): the pipeline's period */
   char reason[128];              /* one line for logs: why this cut */
 } seam_policy_decision;
