@@ -3,6 +3,7 @@
 #include "seam/graph.h"
 
 #include <algorithm>
+#include <limits>
 #include <queue>
 
 namespace seam {
@@ -108,6 +109,18 @@ const Shape* ShapeOf(const Graph& g, int32_t t) {
 }
 
 int32_t InputAt(const Node& node, size_t i) { return i < node.inputs.size() ? node.inputs[i] : -1; }
+
+// Counts of valid but adversarial models (a pool window of 2^31 x 2^31, an
+// LRN size of 2^31 - 1) exceed int64: saturate instead of overflowing.
+int64_t Mul(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_mul_overflow(a, b, &r) ? std::numeric_limits<int64_t>::max() : r;
+}
+int64_t Mul(int64_t a, int64_t b, int64_t c) { return Mul(Mul(a, b), c); }
+int64_t Add(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_add_overflow(a, b, &r) ? std::numeric_limits<int64_t>::max() : r;
+}
 int32_t OutputAt(const Node& node, size_t i) {
   return i < node.outputs.size() ? node.outputs[i] : -1;
 }
@@ -120,35 +133,35 @@ int64_t NodeFlops(const Graph& graph, const Node& node) {
     case OpType::kConv2D: {
       const Shape* w = ShapeOf(graph, InputAt(node, 1));
       if (w == nullptr || w->rank != 4) return 0;
-      const int64_t macs_per_output = w->dims[1] * w->dims[2] * w->dims[3];
-      return 2 * out * macs_per_output + (InputAt(node, 2) >= 0 ? out : 0);
+      const int64_t macs_per_output = Mul(w->dims[1], w->dims[2], w->dims[3]);
+      return Add(Mul(2, out, macs_per_output), InputAt(node, 2) >= 0 ? out : 0);
     }
     case OpType::kFullyConnected: {
       const Shape* w = ShapeOf(graph, InputAt(node, 1));
       if (w == nullptr || w->rank != 2) return 0;
-      return 2 * out * w->dims[1] + (InputAt(node, 2) >= 0 ? out : 0);
+      return Add(Mul(2, out, w->dims[1]), InputAt(node, 2) >= 0 ? out : 0);
     }
     case OpType::kMatMul: {
       const Shape* a = ShapeOf(graph, InputAt(node, 0));
       if (a == nullptr || a->rank < 2) return 0;
-      return 2 * out * a->dims[a->rank - 1];
+      return Mul(2, out, a->dims[a->rank - 1]);
     }
     case OpType::kMaxPool:
     case OpType::kAveragePool: {
       const auto* attrs = std::get_if<PoolAttrs>(&node.attrs);
       if (attrs == nullptr) return 0;
-      return out * attrs->kernel_h * attrs->kernel_w;
+      return Mul(out, attrs->kernel_h, attrs->kernel_w);
     }
     case OpType::kGlobalAveragePool:
       return Elements(graph, InputAt(node, 0));
     case OpType::kBatchNorm:
-      return 2 * out;
+      return Mul(2, out);
     case OpType::kLRN: {
       const auto* attrs = std::get_if<LRNAttrs>(&node.attrs);
-      return attrs ? out * (attrs->size + 3) : 0;
+      return attrs ? Mul(out, int64_t{attrs->size} + 3) : 0;
     }
     case OpType::kSoftmax:
-      return 3 * out;
+      return Mul(3, out);
     case OpType::kAdd:
     case OpType::kMul:
     case OpType::kRelu:
@@ -168,9 +181,9 @@ int64_t NodeFlops(const Graph& graph, const Node& node) {
       }
       // Per step and direction: gates = W x + R h (2 MACs each), plus ~10
       // elementwise ops per hidden unit for the cell update.
-      const int64_t steps = x->dims[0] * x->dims[1] * w->dims[0];
+      const int64_t steps = Mul(x->dims[0], x->dims[1], w->dims[0]);
       const int64_t hidden = r->dims[2];
-      return steps * (2 * w->dims[1] * (w->dims[2] + r->dims[2]) + 10 * hidden);
+      return Mul(steps, Add(Mul(2, w->dims[1], Add(w->dims[2], r->dims[2])), Mul(10, hidden)));
     }
     default:
       return 0;
@@ -184,7 +197,7 @@ int64_t NodeParams(const Graph& graph, const Node& node) {
   int64_t params = 0;
   for (int32_t t : node.inputs) {
     if (t >= 0 && static_cast<size_t>(t) < graph.tensors.size() && graph.tensors[t].is_constant()) {
-      params += Elements(graph, t);
+      params = Add(params, Elements(graph, t));
     }
   }
   return params;
@@ -192,13 +205,13 @@ int64_t NodeParams(const Graph& graph, const Node& node) {
 
 int64_t GraphFlops(const Graph& graph) {
   int64_t total = 0;
-  for (const Node& node : graph.nodes) total += NodeFlops(graph, node);
+  for (const Node& node : graph.nodes) total = Add(total, NodeFlops(graph, node));
   return total;
 }
 
 int64_t GraphParams(const Graph& graph) {
   int64_t total = 0;
-  for (const Node& node : graph.nodes) total += NodeParams(graph, node);
+  for (const Node& node : graph.nodes) total = Add(total, NodeParams(graph, node));
   return total;
 }
 

@@ -52,6 +52,21 @@ Status ReadPads(const flatbuffers::Vector<int32_t>* v, const std::string& ctx, i
   return Status::Ok();
 }
 
+// The Verifier checks a vector's 4-byte length field, not that 8-byte
+// elements are 8-byte aligned, and reading a misaligned int64 is undefined.
+// The model bytes start 64-byte aligned, so an absolute check is the
+// relative one FlatBuffers writers guarantee; failing it means corruption.
+Status CheckInt64Vector(const flatbuffers::Vector<int64_t>* v, const std::string& ctx,
+                        const char* what) {
+  // Empty vectors are exempt: nothing is read, and FlatBuffers writes them
+  // 4-byte aligned (SerializeModel does, for shapes left to inference).
+  if (v != nullptr && v->size() > 0 &&
+      reinterpret_cast<uintptr_t>(v->Data()) % alignof(int64_t) != 0) {
+    return InvalidModel(ctx + what + " is not 8-byte aligned: the file is corrupt");
+  }
+  return Status::Ok();
+}
+
 FusedActivation ReadActivation(const fb::FusedActivation* a) {
   FusedActivation out;
   if (a == nullptr) return out;
@@ -146,6 +161,7 @@ Status ReadAttributes(const fb::Node* node, OpType op, const std::string& ctx, N
     case fb::Attributes::ReshapeAttrs: {
       const auto* shape = node->attributes_as_ReshapeAttrs()->shape();
       if (shape == nullptr) return InvalidModel(ctx + "reshape target shape is missing");
+      SEAM_RETURN_IF_ERROR(CheckInt64Vector(shape, ctx, "reshape target shape"));
       *out = ReshapeAttrs{std::vector<int64_t>(shape->begin(), shape->end())};
       return Status::Ok();
     }
@@ -158,6 +174,7 @@ Status ReadAttributes(const fb::Node* node, OpType op, const std::string& ctx, N
     case fb::Attributes::PadAttrs: {
       const auto* a = node->attributes_as_PadAttrs();
       if (a->pads() == nullptr) return InvalidModel(ctx + "pads are missing");
+      SEAM_RETURN_IF_ERROR(CheckInt64Vector(a->pads(), ctx, "pads"));
       PadAttrs p;
       p.pads.assign(a->pads()->begin(), a->pads()->end());
       p.mode = static_cast<PadMode>(a->mode());
@@ -199,6 +216,14 @@ Status BuildGraph(const fb::Model* model, Graph* graph) {
     return InvalidModel("buffer 0 must be the empty sentinel");
   }
   if (model->tensors() == nullptr) return InvalidModel("model has no tensors");
+  if (model->tensors()->size() > kMaxModelTensors) {
+    return InvalidModel("model has " + std::to_string(model->tensors()->size()) +
+                        " tensors, limit " + std::to_string(kMaxModelTensors));
+  }
+  if (model->nodes() != nullptr && model->nodes()->size() > kMaxModelNodes) {
+    return InvalidModel("model has " + std::to_string(model->nodes()->size()) + " nodes, limit " +
+                        std::to_string(kMaxModelNodes));
+  }
   graph->tensors.reserve(model->tensors()->size());
   for (size_t i = 0; i < model->tensors()->size(); ++i) {
     const fb::Tensor* t = model->tensors()->Get(i);
@@ -206,6 +231,7 @@ Status BuildGraph(const fb::Model* model, Graph* graph) {
     TensorInfo info;
     info.name = t->name() ? t->name()->str() : "tensor" + std::to_string(i);
     if (t->shape()) {
+      SEAM_RETURN_IF_ERROR(CheckInt64Vector(t->shape(), ctx, "shape"));
       if (t->shape()->size() > static_cast<size_t>(kMaxRank)) {
         return InvalidModel(ctx + "rank " + std::to_string(t->shape()->size()) + " exceeds " +
                             std::to_string(kMaxRank));
@@ -377,7 +403,8 @@ Status Model::LoadFromBytes(std::vector<uint8_t> bytes, std::unique_ptr<Model>* 
   std::unique_ptr<Model> model(new Model());
   model->owned_ = std::aligned_alloc(64, (bytes.size() + 63) / 64 * 64 + kModelTailPadding);
   if (model->owned_ == nullptr) return Status(StatusCode::kOutOfMemory, "cannot copy model");
-  std::memcpy(model->owned_, bytes.data(), bytes.size());
+  // memcpy from an empty vector's null data() is undefined even for 0 bytes.
+  if (!bytes.empty()) std::memcpy(model->owned_, bytes.data(), bytes.size());
   std::memset(static_cast<uint8_t*>(model->owned_) + bytes.size(), 0, kModelTailPadding);
   model->bytes_ = static_cast<const uint8_t*>(model->owned_);
   model->size_ = bytes.size();

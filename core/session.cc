@@ -13,7 +13,6 @@
 
 namespace seam {
 namespace {
-constexpr size_t kArenaAlignment = 64;
 // Vectorised kernels and XNNPACK may read a little past a tensor's end.
 constexpr size_t kTailPadding = 64;
 }  // namespace
@@ -205,7 +204,18 @@ Status Session::MakePlan(const std::vector<int>& nodes, const std::vector<int>& 
   plan->summary.scratch_bytes = (scratch + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
 
   const size_t needed = plan->summary.arena_bytes + plan->summary.scratch_bytes;
-  if (needed > arena_capacity_) {
+  required_bytes_ = std::max(required_bytes_, needed);
+  if (options_.caller_arena) {
+    if (arena_ == nullptr) {  // BindArena binds it later
+      *out = std::move(plan);
+      return Status::Ok();
+    }
+    if (needed > arena_capacity_) {
+      return Status(StatusCode::kOutOfMemory, "the plan needs " + std::to_string(needed) +
+                                                  " arena bytes, the caller's arena has " +
+                                                  std::to_string(arena_capacity_));
+    }
+  } else if (needed > arena_capacity_) {
     SEAM_RETURN_IF_ERROR(EnsureArena(needed));  // rebinds the existing plans
   }
   SEAM_RETURN_IF_ERROR(BindPlan(plan.get()));
@@ -219,12 +229,42 @@ Status Session::EnsureArena(size_t bytes) {
   base = (base + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
   arena_ = reinterpret_cast<uint8_t*>(base);
   arena_capacity_ = bytes;
+  return BindAllPlans();
+}
+
+Status Session::BindAllPlans() {
   if (full_plan_) SEAM_RETURN_IF_ERROR(BindPlan(full_plan_.get()));
   for (auto& entry : cut_plans_) {
     SEAM_RETURN_IF_ERROR(BindPlan(entry.second.first.get()));
     SEAM_RETURN_IF_ERROR(BindPlan(entry.second.second.get()));
   }
   return Status::Ok();
+}
+
+Status Session::BindArena(void* memory, size_t bytes) {
+  if (!options_.caller_arena) {
+    return InvalidArgument(
+        "BindArena: the session allocates its own arena (set SessionOptions::caller_arena)");
+  }
+  if (memory == nullptr) return InvalidArgument("BindArena: arena memory is null");
+  const uintptr_t address = reinterpret_cast<uintptr_t>(memory);
+  if (address % kArenaAlignment != 0) {
+    return InvalidArgument("BindArena: the arena must be " + std::to_string(kArenaAlignment) +
+                           "-byte aligned; this one is " +
+                           std::to_string(address % kArenaAlignment) +
+                           " bytes past an aligned address");
+  }
+  if (bytes < required_bytes_) {
+    return Status(StatusCode::kOutOfMemory, "BindArena: the arena has " + std::to_string(bytes) +
+                                                " bytes; the session's plans need " +
+                                                std::to_string(required_bytes_));
+  }
+  arena_ = static_cast<uint8_t*>(memory);
+  arena_capacity_ = bytes;
+  current_plan_ = nullptr;
+  Status s = BindAllPlans();
+  if (!s.ok()) arena_ = nullptr;  // half-bound plans must not run
+  return s;
 }
 
 Status Session::BindPlan(Plan* plan) {
@@ -276,7 +316,7 @@ ConstTensorView Session::TensorData(int tensor) const {
     view.data = info.f32();
   } else {
     const Plan* plan = current_plan_ ? current_plan_ : full_plan_.get();
-    if (plan->offsets[tensor] >= 0) {
+    if (arena_ != nullptr && plan->offsets[tensor] >= 0) {
       view.data = reinterpret_cast<const float*>(arena_ + plan->offsets[tensor]);
     }
   }
@@ -285,6 +325,11 @@ ConstTensorView Session::TensorData(int tensor) const {
 
 Status Session::RunPlan(Plan* plan, const std::vector<const float*>& entry_data) {
   const Graph& g = *graph_;
+  if (arena_ == nullptr) {
+    return InvalidArgument(
+        "no arena bound: the session was created with caller_arena; call "
+        "BindArena with ArenaBytesRequired() bytes first");
+  }
   current_plan_ = plan;
   // Entry data may point into this arena (e.g. views RunUntil returned): copy
   // such tensors out first, so filling one entry slot cannot clobber another.
@@ -412,11 +457,23 @@ Status Session::CutPlans(const Cut& cut, Plan** edge, Plan** server) {
     std::vector<int> inputs(g.inputs.begin(), g.inputs.end());
     std::vector<int> outputs(g.outputs.begin(), g.outputs.end());
     std::unique_ptr<Plan> edge_plan, server_plan;
-    SEAM_RETURN_IF_ERROR(MakePlan(edge_nodes, inputs, boundary, &edge_plan));
-    SEAM_RETURN_IF_ERROR(MakePlan(server_nodes, boundary, outputs, &server_plan));
+    // A caller's arena too small for one plan (kOutOfMemory) still gets the
+    // other plan made, so ArenaBytesRequired() then reports the whole cut's need.
+    const Status edge_status = MakePlan(edge_nodes, inputs, boundary, &edge_plan);
+    if (!edge_status.ok() && edge_status.code() != StatusCode::kOutOfMemory) return edge_status;
+    const Status server_status = MakePlan(server_nodes, boundary, outputs, &server_plan);
+    if (!server_status.ok() && server_status.code() != StatusCode::kOutOfMemory) {
+      return server_status;
+    }
+    if (!edge_status.ok() || !server_status.ok()) {
+      return Status(StatusCode::kOutOfMemory,
+                    "the cut's plans need " + std::to_string(required_bytes_) +
+                        " arena bytes, the caller's arena has " + std::to_string(arena_capacity_) +
+                        " (bind a larger one; ArenaBytesRequired() reports the need)");
+    }
     // Making the server plan may have grown (moved) the arena, which rebinds
     // only the plans already stored: bind the edge plan to the arena again.
-    SEAM_RETURN_IF_ERROR(BindPlan(edge_plan.get()));
+    if (arena_ != nullptr) SEAM_RETURN_IF_ERROR(BindPlan(edge_plan.get()));
     it = cut_plans_.emplace(cut.edge_nodes, std::make_pair(std::move(edge_plan), std::move(server_plan)))
              .first;
   }

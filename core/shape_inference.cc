@@ -384,8 +384,11 @@ Status InferReshape(const NodeChecker& c, std::vector<Shape>* out) {
       return c.Error("target dim " + std::to_string(d) + " is negative");
     }
     y.dims[d] = v;
-    if (d != infer) known *= v;
-    if (known > kMaxTensorElements) return c.Error("target shape is too large");
+    // v >= 1 here; compare before multiplying so a huge v cannot overflow.
+    if (d != infer) {
+      if (v > kMaxTensorElements / known) return c.Error("target shape is too large");
+      known *= v;
+    }
   }
   const int64_t total = x.NumElements();
   if (infer >= 0) {
@@ -440,7 +443,9 @@ Status InferPad(const NodeChecker& c, std::vector<Shape>* out) {
   Shape y = x;
   for (int d = 0; d < x.rank; ++d) {
     const int64_t begin = a->pads[d], end = a->pads[d + x.rank];
-    if (std::abs(begin) > kMaxTensorElements || std::abs(end) > kMaxTensorElements) {
+    // Not std::abs: it is undefined for INT64_MIN.
+    if (begin < -kMaxTensorElements || begin > kMaxTensorElements || end < -kMaxTensorElements ||
+        end > kMaxTensorElements) {
       return c.Error("pad is too large");
     }
     y.dims[d] = x.dims[d] + begin + end;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <unordered_map>
 
 #include "core/content_hash.h"
 #include "core/half.h"
@@ -112,6 +113,10 @@ Status VerifyHeader(const WireMessageView& m, const fbw::Message** out) {
   }
   if (std::memcmp(m.header, kMagic, 8) != 0) {
     return InvalidArgument("not a seam wire message (bad magic)");
+  }
+  if (m.header_size > kWireMaxHeaderBytes) {
+    return InvalidArgument("wire message header has " + std::to_string(m.header_size) +
+                           " bytes, limit " + std::to_string(kWireMaxHeaderBytes));
   }
   const uint32_t fb_size = Get32(m.header + 8);
   if (Get32(m.header + 12) != 0) return InvalidArgument("wire header reserved field is not zero");
@@ -252,11 +257,24 @@ Status ReadWireHeader(const WireMessageView& message, WireHeaderInfo* out) {
 }
 
 Status CutFromWireHeader(const Graph& graph, const WireHeaderInfo& info, Cut* out) {
+  // Bounded first: the ids come off the network, and each lookup below is
+  // linear in the model's nodes.
+  if (info.edge_node_ids.size() > graph.nodes.size()) {
+    return InvalidArgument("wire message names " + std::to_string(info.edge_node_ids.size()) +
+                           " edge nodes; the model has " + std::to_string(graph.nodes.size()));
+  }
+  std::unordered_map<uint32_t, int> by_id;
+  by_id.reserve(graph.nodes.size());
+  for (size_t n = 0; n < graph.nodes.size(); ++n)
+    by_id.emplace(graph.nodes[n].id, static_cast<int>(n));
   Cut cut;
   for (uint32_t id : info.edge_node_ids) {
-    const int n = graph.FindNodeById(id);
-    if (n < 0) return InvalidArgument("wire message names node id " + std::to_string(id) + ", not in the model");
-    cut.edge_nodes.push_back(n);
+    const auto it = by_id.find(id);
+    if (it == by_id.end()) {
+      return InvalidArgument("wire message names node id " + std::to_string(id) +
+                             ", not in the model");
+    }
+    cut.edge_nodes.push_back(it->second);
   }
   std::sort(cut.edge_nodes.begin(), cut.edge_nodes.end());
   SEAM_RETURN_IF_ERROR(ValidateCut(graph, cut));
@@ -305,6 +323,12 @@ Status DecodeMessage(const Graph& graph, const ContentHash& model_hash, const Cu
     if (t->shape() == nullptr || t->shape()->size() != static_cast<size_t>(info.shape.rank)) {
       return InvalidArgument(label + "rank differs from the model's " + info.shape.ToString());
     }
+    // The Verifier does not check that int64 elements are 8-byte aligned
+    // (the header is, so this is the relative alignment writers produce).
+    if (t->shape()->size() > 0 &&
+        reinterpret_cast<uintptr_t>(t->shape()->Data()) % alignof(int64_t) != 0) {
+      return InvalidArgument(label + "shape is not 8-byte aligned: the header is corrupt");
+    }
     shape.rank = info.shape.rank;
     for (int d = 0; d < shape.rank; ++d) shape.dims[d] = t->shape()->Get(d);
     if (shape != info.shape) {
@@ -327,6 +351,11 @@ Status DecodeMessage(const Graph& graph, const ContentHash& model_hash, const Cu
     }
     if (encoding == WireEncoding::kI8 && !(std::isfinite(t->scale()) && t->scale() > 0.0f)) {
       return InvalidArgument(label + "int8 scale must be finite and > 0");
+    }
+    // The encoder keeps it in int8 range; a larger one would overflow q - zero_point.
+    if (encoding == WireEncoding::kI8 && (t->zero_point() < -128 || t->zero_point() > 127)) {
+      return InvalidArgument(label + "int8 zero point " + std::to_string(t->zero_point()) +
+                             " is outside [-128, 127]");
     }
     out->views[i].shape = shape;
     if (encoding == WireEncoding::kF32 &&

@@ -2,6 +2,8 @@
 #include "plugins/policy_host.h"
 
 #include <algorithm>
+#include <cstring>
+#include <utility>
 
 namespace seam {
 
@@ -41,11 +43,15 @@ Status PolicyGraph::Build(const Graph& g, const std::vector<double>& edge_ms,
   p.topo_.assign(order.begin(), order.end());
   for (const PartitionPoint& point : PartitionPoints(g)) p.points_.push_back(point.node);
   // Exits: each needs its output's ancestors; sorted by accuracy.
-  std::vector<ExitHead> exits = g.exits;
-  std::stable_sort(exits.begin(), exits.end(),
-                   [](const ExitHead& a, const ExitHead& b) { return a.accuracy < b.accuracy; });
+  std::vector<int> by_accuracy(g.exits.size());
+  for (size_t i = 0; i < by_accuracy.size(); ++i) by_accuracy[i] = static_cast<int>(i);
+  std::stable_sort(by_accuracy.begin(), by_accuracy.end(), [&g](int a, int b) {
+    return g.exits[static_cast<size_t>(a)].accuracy < g.exits[static_cast<size_t>(b)].accuracy;
+  });
   p.exit_offsets_.push_back(0);
-  for (const ExitHead& e : exits) {
+  for (int index : by_accuracy) {
+    const ExitHead& e = g.exits[static_cast<size_t>(index)];
+    p.exit_graph_index_.push_back(index);
     const int producer = producers[e.output];
     if (producer >= 0) {
       Cut cut;
@@ -103,6 +109,7 @@ void PolicyGraph::Clear() {
   exit_offsets_.clear();
   exit_nodes_.clear();
   exit_tensor_.clear();
+  exit_graph_index_.clear();
   c_ = seam_policy_graph{};
 }
 
@@ -144,7 +151,6 @@ Status Policy::Load(const std::string& name_or_path,
 
 Status Policy::Plan(const PolicyGraph& graph, const PlanConditions& conditions, PlanDecision* out) {
   const seam_policy_graph& cg = graph.c_graph();
-  const Graph& g = graph.graph();
   seam_policy_conditions cc{};
   cc.struct_size = sizeof(cc);
   cc.bandwidth_bps = conditions.bandwidth_bps;
@@ -166,28 +172,48 @@ Status Policy::Plan(const PolicyGraph& graph, const PlanConditions& conditions, 
     return Status(StatusCode::kInternal, "policy '" + name_ + "' failed: " +
                                              (error[0] ? error : "status " + std::to_string(st)));
   }
+  return CheckPolicyDecision(graph, name_, on_edge_.data(), d, out);
+}
+
+Status CheckPolicyDecision(const PolicyGraph& graph, const std::string& policy,
+                           const uint8_t* on_edge, const seam_policy_decision& d,
+                           PlanDecision* out) {
+  const seam_policy_graph& cg = graph.c_graph();
+  const Graph& g = graph.graph();
+  const std::string bad = "policy '" + policy + "' returned an invalid plan: ";
   Cut cut;
   for (uint32_t n = 0; n < cg.num_nodes; ++n) {
-    if (on_edge_[n] > 1) {
-      return InvalidArgument("policy '" + name_ + "' returned an invalid plan: node '" +
-                             g.nodes[n].name + "' was not assigned");
+    if (on_edge[n] > 1) {
+      return InvalidArgument(bad + "node '" + g.nodes[n].name + "' was not assigned");
     }
-    if (on_edge_[n]) cut.edge_nodes.push_back(static_cast<int>(n));
+    if (on_edge[n]) cut.edge_nodes.push_back(static_cast<int>(n));
   }
   Status valid = ValidateCut(g, cut);
-  if (!valid.ok()) {
-    return InvalidArgument("policy '" + name_ + "' returned an invalid plan: " + valid.message());
-  }
+  if (!valid.ok()) return InvalidArgument(bad + valid.message());
   if (d.exit_index < -1 || d.exit_index >= static_cast<int32_t>(cg.num_exits)) {
-    return InvalidArgument("policy '" + name_ + "' returned exit " + std::to_string(d.exit_index) +
+    return InvalidArgument("policy '" + policy + "' returned exit " + std::to_string(d.exit_index) +
                            " of " + std::to_string(cg.num_exits));
   }
   if (d.mode > SEAM_POLICY_MODE_INFEASIBLE) {
-    return InvalidArgument("policy '" + name_ + "' returned unknown mode " + std::to_string(d.mode));
+    return InvalidArgument("policy '" + policy + "' returned unknown mode " +
+                           std::to_string(d.mode));
+  }
+  // Predictions reach logs, JSON and the edge's decisions: they must be
+  // numbers, >= 0 (infinity is allowed: a transfer over a dead link).
+  const std::pair<const char*, double> predictions[] = {{"edge", d.predicted_edge_ms},
+                                                        {"transfer", d.predicted_transfer_ms},
+                                                        {"server", d.predicted_server_ms},
+                                                        {"total", d.predicted_total_ms},
+                                                        {"max stage", d.predicted_max_stage_ms}};
+  for (const auto& [what, ms] : predictions) {
+    if (!(ms >= 0)) {
+      return InvalidArgument(bad + "predicted " + what + " time " + std::to_string(ms) +
+                             " ms is not a number >= 0");
+    }
   }
   PlanDecision decision;
   decision.cut = std::move(cut);
-  decision.exit_index = d.exit_index;
+  decision.exit_index = d.exit_index < 0 ? -1 : graph.GraphExitIndex(d.exit_index);
   decision.mode = d.mode;
   decision.edge_ms = d.predicted_edge_ms;
   decision.transfer_ms = d.predicted_transfer_ms;
@@ -195,9 +221,9 @@ Status Policy::Plan(const PolicyGraph& graph, const PlanConditions& conditions, 
   decision.total_ms = d.predicted_total_ms;
   decision.max_stage_ms = d.predicted_max_stage_ms;
   decision.boundary_bytes = CutBoundaryBytes(g, decision.cut);
-  d.reason[sizeof(d.reason) - 1] = '\0';
-  decision.reason = d.reason;
-  decision.policy = name_;
+  // The plugin may have filled all of `reason`: its last byte is never read.
+  decision.reason.assign(d.reason, strnlen(d.reason, sizeof(d.reason) - 1));
+  decision.policy = policy;
   *out = std::move(decision);
   return Status::Ok();
 }

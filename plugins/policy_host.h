@@ -29,7 +29,7 @@ struct PlanConditions {
 
 struct PlanDecision {
   Cut cut;
-  int exit_index = -1;
+  int exit_index = -1;  // -1: the model's outputs; else an index into Graph::exits
   uint32_t mode = SEAM_POLICY_MODE_LIGHT;
   double edge_ms = 0, transfer_ms = 0, server_ms = 0, total_ms = 0, max_stage_ms = 0;
   int64_t boundary_bytes = 0;
@@ -50,6 +50,9 @@ class PolicyGraph {
                       const std::vector<double>& server_ms, PolicyGraph* out);
   const seam_policy_graph& c_graph() const { return c_; }
   const Graph& graph() const { return *graph_; }
+  // The Graph::exits index of the policy's exit `i` (the C graph lists
+  // exits by increasing accuracy, not in the model's order).
+  int GraphExitIndex(int i) const { return exit_graph_index_[static_cast<size_t>(i)]; }
 
  private:
   void Clear();
@@ -65,6 +68,7 @@ class PolicyGraph {
   std::vector<double> exit_accuracy_;
   std::vector<uint32_t> exit_offsets_, exit_nodes_;
   std::vector<int32_t> exit_tensor_;
+  std::vector<int> exit_graph_index_;
   seam_policy_graph c_{};
 };
 
@@ -95,6 +99,16 @@ class Policy {
   std::string name_;
   std::vector<uint8_t> on_edge_;
 };
+
+// Checks a policy's answer against the graph it was asked about, as
+// Policy::Plan does after every call: `on_edge` has one flag (0 or 1) per
+// node, the cut it makes is closed under predecessors, the exit index and
+// mode are known, the predicted times are numbers >= 0. `policy` names the
+// plugin in errors. A separate function so it can be tested (and fuzzed)
+// with arbitrary answers, without a plugin.
+Status CheckPolicyDecision(const PolicyGraph& graph, const std::string& policy,
+                           const uint8_t* on_edge, const seam_policy_decision& decision,
+                           PlanDecision* out);
 
 // Holds the active policy; Replace() is atomic with respect to Current(), so
 // a stream that snapshots Current() once per frame picks up a new policy at

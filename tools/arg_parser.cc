@@ -205,6 +205,10 @@ ArgParser::Result ArgParser::Parse(const std::vector<std::string>& args) {
   bool flags_done = false;
   auto take_positional = [&](const std::string& value) -> bool {
     if (next_positional >= positionals_.size()) {
+      if (extra_positionals_ != nullptr) {
+        extra_positionals_->push_back(value);
+        return true;
+      }
       if (positionals_.empty()) {
         return Fail("unexpected argument '" + value + "' (" + command_ + " takes no arguments)");
       }
@@ -303,6 +307,7 @@ std::string ArgParser::Help() const {
   for (const Positional& p : positionals_) {
     usage += p.required ? " " + p.name : " [" + p.name + "]";
   }
+  if (extra_positionals_ != nullptr && !positionals_.empty()) usage += "...";
   std::string out = usage + "\n\n" + Wrap(summary_, 0, kWidth) + "\n";
 
   auto add_row = [&](const std::string& left, const std::string& help) {

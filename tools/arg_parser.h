@@ -38,6 +38,9 @@ class ArgParser {
   // Positionals are filled in declaration order; required ones must come first.
   void AddPositional(const std::string& name, const std::string& help, std::string* out,
                      bool required = true);
+  // Positionals after the declared ones go here instead of being an error
+  // (`seam sweep A.seam B.seam ...`); the usage line shows "NAME...".
+  void SetExtraPositionals(std::vector<std::string>* out) { extra_positionals_ = out; }
   // Extra text appended to the help (examples, notes).
   void SetEpilog(const std::string& text) { epilog_ = text; }
 
@@ -88,6 +91,7 @@ class ArgParser {
   std::string epilog_;
   std::vector<Flag> flags_;
   std::vector<Positional> positionals_;
+  std::vector<std::string>* extra_positionals_ = nullptr;
   bool help_ = false;
   std::string error_;
 };

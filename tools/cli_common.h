@@ -35,6 +35,9 @@ int BenchMain(const std::vector<std::string>& args);
 int ServeMain(const std::vector<std::string>& args);
 int EdgeMain(const std::vector<std::string>& args);
 int KeygenMain(const std::vector<std::string>& args);
+int SweepMain(const std::vector<std::string>& args);   // tools/sweep.cc
+int ReportMain(const std::vector<std::string>& args);  // tools/report.cc
+int BrokerMain(const std::vector<std::string>& args);
 
 // Every subcommand, in the order `seam --help` lists them.
 const std::vector<Subcommand>& Subcommands();

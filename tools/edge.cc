@@ -14,6 +14,7 @@
 #include "plugins/monitor_host.h"
 #include "plugins/plugin_library.h"
 #include "plugins/policy_host.h"
+#include "seam/exit_graph.h"
 #include "tools/arg_parser.h"
 #include "tools/cli_common.h"
 #include "tools/json_writer.h"
@@ -47,6 +48,8 @@ class Printer final : public stream::EdgeObserver {
       w.Field("cut", r.cut);
       w.Field("cut_id", r.cut_id);
       w.Field("edge_nodes", static_cast<int64_t>(r.edge_nodes));
+      w.Field("exit", static_cast<int64_t>(r.exit_index));
+      if (r.exit_index >= 0) w.Field("exit_name", r.exit_name);
       w.Field("latency_ms", r.latency_ms);
       w.Field("edge_ms", r.edge_ms);
       w.Field("link_ms", r.link_ms);
@@ -59,6 +62,7 @@ class Printer final : public stream::EdgeObserver {
       w.EndObject();
       std::printf("%s\n", out.c_str());
     } else if (!quiet_) {
+      // The cut label names the exit a frame takes (", exit NAME").
       std::printf("frame %5lld  %-40s %9.2f ms", static_cast<long long>(r.frame), r.cut.c_str(),
                   r.latency_ms);
       if (r.fallback) {
@@ -293,6 +297,12 @@ int EdgeMain(const std::vector<std::string>& args) {
   SessionOptions session_options;
   status = MakeSessionOptions(g, backend, static_cast<int>(threads), false, &session_options);
   if (!status.ok()) return ReportError(kCommand, status);
+  // Early exits a policy may choose (Edgent): one sub-graph each.
+  std::vector<ExitGraph> exits(g.exits.size());
+  for (size_t e = 0; e < g.exits.size() && status.ok(); ++e) {
+    status = MakeExitGraph(g, static_cast<int>(e), &exits[e]);
+  }
+  if (!status.ok()) return ReportError(kCommand, status);
 
   std::unique_ptr<stream::FrameSource> source;
   const Shape in_shape = g.tensors[g.inputs[0]].shape;
@@ -357,7 +367,7 @@ int EdgeMain(const std::vector<std::string>& args) {
   }
 
   std::unique_ptr<stream::EdgePlanner> planner;
-  status = stream::EdgePlanner::Create(g, policy, &monitors, edge_ms, server.node_ms,
+  status = stream::EdgePlanner::Create(g, &exits, policy, &monitors, edge_ms, server.node_ms,
                                        planner_options, &planner);
   if (!status.ok()) return ReportError(kCommand, status);
   Printer printer(json, quiet);
@@ -376,8 +386,12 @@ int EdgeMain(const std::vector<std::string>& args) {
     printer.OnRecut(0, first);
   }
 
-  auto sessions = [&](std::unique_ptr<Session>* out) {
-    return Session::Create(*model, session_options, out);
+  auto sessions = [&](const Graph& graph, std::unique_ptr<Session>* out) {
+    if (&graph == &g) return Session::Create(*model, session_options, out);
+    SessionOptions exit_options;  // an exit's sub-graph: a backend of its own
+    SEAM_RETURN_IF_ERROR(
+        MakeSessionOptions(graph, backend, static_cast<int>(threads), false, &exit_options));
+    return Session::Create(graph, exit_options, out);
   };
   stream::EdgeStream stream(*model, sessions, link.get(), planner.get(), &monitors, source.get(),
                             stream_options, &printer);
@@ -393,6 +407,7 @@ int EdgeMain(const std::vector<std::string>& args) {
     w.Field("expected_frames", static_cast<int64_t>(source->size()));
     w.Field("lost", static_cast<int64_t>(source->size() - summary.frames));
     w.Field("fallbacks", summary.fallbacks);
+    w.Field("exit_frames", summary.exit_frames);
     w.Field("recuts", summary.recuts);
     w.Field("verified", summary.verified);
     w.Field("mismatches", summary.mismatches);
@@ -413,10 +428,15 @@ int EdgeMain(const std::vector<std::string>& args) {
         static_cast<long long>(source->size() - summary.frames), summary.median_ms, summary.p90_ms,
         static_cast<long long>(summary.recuts), static_cast<long long>(summary.fallbacks),
         summary.wall_s > 0 ? static_cast<double>(summary.frames) / summary.wall_s : 0.0);
+    if (summary.exit_frames > 0) {
+      std::printf("%lld frame(s) took an early exit\n",
+                  static_cast<long long>(summary.exit_frames));
+    }
     if (verify) {
-      std::printf("verified %lld output(s) against the full model: %lld differ\n",
-                  static_cast<long long>(summary.verified),
-                  static_cast<long long>(summary.mismatches));
+      std::printf(
+          "verified %lld output(s) against a local run of the same model or exit: %lld "
+          "differ\n",
+          static_cast<long long>(summary.verified), static_cast<long long>(summary.mismatches));
     }
   }
   std::fflush(stdout);

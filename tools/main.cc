@@ -31,7 +31,11 @@ const std::vector<Subcommand>& Subcommands() {
       {"convert", "convert an ONNX model into a .seam model", &ConvertMain},
       {"serve", "serve the server half of split inference to many edges", &ServeMain},
       {"edge", "stream frames split with a server; the cut follows the link", &EdgeMain},
+      {"broker", "put several `seam serve --connect` processes behind one endpoint", &BrokerMain},
       {"keygen", "make a CURVE key pair for encrypted, authenticated links", &KeygenMain},
+      {"sweep", "measure split latency per cut or policy under CPU/memory stress and links",
+       &SweepMain},
+      {"report", "figures, gain tables and a summary from a seam sweep results file", &ReportMain},
   };
   return kSubcommands;
 }

@@ -4,6 +4,7 @@
 #   bash tools/quickstart.sh demo   # build, then split a zoo model between a server and an
 #                                   # edge process over an emulated link (tools/demo_split.sh)
 #   bash tools/quickstart.sh test   # build, then run the whole test suite with ctest
+#   bash tools/quickstart.sh deps   # only install what is missing (tools/sanitize.sh, tools/fuzz.sh)
 #
 # Works on a fresh Debian 12 (bookworm) machine: missing packages are installed
 # with apt-get (through sudo when not root). Builds into build/ (Release).
@@ -37,9 +38,10 @@ readonly JOBS="${JOBS:-2}"
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 usage() {
-  echo "usage: bash tools/quickstart.sh demo|test" >&2
+  echo "usage: bash tools/quickstart.sh demo|test|deps" >&2
   echo "  demo  install what is missing, build, run an edge and a server splitting a zoo model" >&2
   echo "  test  install what is missing, build, run the whole test suite with ctest" >&2
+  echo "  deps  only install what is missing" >&2
   exit 2
 }
 
@@ -113,5 +115,6 @@ case "$1" in
     build
     test_suite
     ;;
+  deps) install_missing ;;
   *) usage ;;
 esac

@@ -1,7 +1,9 @@
 // `seam serve FILE --bind ENDPOINT [--workers N] [--backend X] [--threads N]
 // [--curve-secret K --allow-keys DIR] [--json]`: the server process of a
 // split. Loads the model once, serves every edge that connects, and shuts
-// down cleanly on SIGTERM or SIGINT.
+// down cleanly on SIGTERM or SIGINT. With `--connect ENDPOINT` instead of
+// --bind, its workers join a `seam broker`'s back end (tools/broker.cc), so
+// several servers share the broker's one public endpoint.
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -26,7 +28,7 @@ void OnSignal(int) { g_stop = true; }
 }  // namespace
 
 int ServeMain(const std::vector<std::string>& args) {
-  std::string model_path, endpoint, backend = "auto", curve_secret, allow_keys;
+  std::string model_path, endpoint, connect, backend = "auto", curve_secret, allow_keys;
   std::vector<std::string> transport_options;
   int64_t workers = 2, threads = 1, profile_runs = 5;
   bool json = false, verbose = false;
@@ -36,6 +38,9 @@ int ServeMain(const std::vector<std::string>& args) {
   parser.AddPositional("FILE", "the .seam model file", &model_path);
   parser.AddString("bind", 0, "ENDPOINT", "where to listen: tcp://HOST:PORT or ipc://PATH",
                    &endpoint);
+  parser.AddString("connect", 0, "ENDPOINT",
+                   "instead of --bind: join a `seam broker`'s back end (its --back endpoint)",
+                   &connect);
   parser.AddInt("workers", 'w', "N", "worker threads, each with its own session", &workers, 1, 256);
   parser.AddString("backend", 'b', "NAME", BackendFlagHelp(), &backend);
   parser.AddInt("threads", 't', "N", "threads per worker's session", &threads, 0, 256);
@@ -53,24 +58,40 @@ int ServeMain(const std::vector<std::string>& args) {
       "Example:\n"
       "  seam serve r18.seam --bind tcp://127.0.0.1:5555 --workers 2\n"
       "  seam serve r18.seam --bind tcp://0.0.0.0:5555 --curve-secret server.key_secret "
-      "--allow-keys edges/");
+      "--allow-keys edges/\n"
+      "  seam serve r18.seam --connect tcp://broker:5556 --workers 2   # behind `seam broker`");
   int code = kExitOk;
   if (!parser.ParseOrReport(args, &code)) return code;
   if (verbose) SetVerbose(true);
-  if (endpoint.empty()) {
-    std::fprintf(stderr, "%s: --bind is required (e.g. tcp://127.0.0.1:5555)\n", kCommand);
+  if (endpoint.empty() == connect.empty()) {
+    std::fprintf(stderr,
+                 "%s: give exactly one of --bind ENDPOINT (listen for edges) and --connect "
+                 "ENDPOINT (join a seam broker)\n",
+                 kCommand);
     return kExitUsage;
   }
   if (allow_keys.empty() != curve_secret.empty()) {
     std::fprintf(stderr, "%s: --curve-secret and --allow-keys go together\n", kCommand);
     return kExitUsage;
   }
+  if (!connect.empty() && !curve_secret.empty()) {
+    std::fprintf(stderr,
+                 "%s: with --connect, CURVE belongs on the broker's front end (seam broker "
+                 "--curve-secret --allow-keys)\n",
+                 kCommand);
+    return kExitUsage;
+  }
+  const bool attach = !connect.empty();
+  if (attach) endpoint = connect;
   stream::ServeOptions options;
   options.endpoint = endpoint;
   options.workers = static_cast<int>(workers);
   options.profile_runs = static_cast<int>(profile_runs);
   Status status = ParsePluginConfig(transport_options, &options.transport_config);
   if (!status.ok()) return ReportError(kCommand, status);
+  // The zeromq transport's workers then connect to the broker instead of
+  // binding (docs/transport.md, attach).
+  if (attach) options.transport_config.push_back({"attach", "1"});
   if (!curve_secret.empty()) {
     options.transport_config.push_back({"curve_secret_file", curve_secret});
     options.transport_config.push_back({"allow_keys_dir", allow_keys});
@@ -78,9 +99,8 @@ int ServeMain(const std::vector<std::string>& args) {
   std::unique_ptr<Model> model;
   status = LoadModel(model_path, &model);
   if (!status.ok()) return ReportError(kCommand, status);
-  const Graph& g = model->graph();
-  auto factory = [&](SessionOptions* out) {
-    return MakeSessionOptions(g, backend, static_cast<int>(threads), false, out);
+  auto factory = [&](const Graph& graph, SessionOptions* out) {
+    return MakeSessionOptions(graph, backend, static_cast<int>(threads), false, out);
   };
   options.on_ready = [&](const stream::ServerInfo& info) {
     if (json) {
@@ -89,6 +109,7 @@ int ServeMain(const std::vector<std::string>& args) {
       w.BeginObject();
       w.Field("event", "ready");
       w.Field("endpoint", endpoint);
+      w.Field("mode", attach ? "connect" : "bind");
       w.Field("model", model_path);
       w.Field("model_hash", ContentHashHex(info.model_hash));
       w.Field("backend", info.backend);
@@ -99,9 +120,10 @@ int ServeMain(const std::vector<std::string>& args) {
       double total = 0;
       for (double ms : info.node_ms) total += ms;
       std::printf(
-          "serving %s (model %s) on %s: %u worker(s), backend %s, %.2f ms per frame measured\n",
+          "serving %s (model %s) %s %s: %u worker(s), backend %s, %.2f ms per frame measured\n",
           model_path.c_str(), ContentHashHex(info.model_hash).substr(0, 12).c_str(),
-          endpoint.c_str(), info.workers, info.backend.c_str(), total);
+          attach ? "through the broker at" : "on", endpoint.c_str(), info.workers,
+          info.backend.c_str(), total);
     }
     std::fflush(stdout);
   };
@@ -119,6 +141,7 @@ int ServeMain(const std::vector<std::string>& args) {
     w.BeginObject();
     w.Field("event", "stopped");
     w.Field("frames", static_cast<uint64_t>(c.frames.load()));
+    w.Field("exit_frames", static_cast<uint64_t>(c.exit_frames.load()));
     w.Field("refused", static_cast<uint64_t>(c.refused.load()));
     w.Field("hellos", static_cast<uint64_t>(c.hellos.load()));
     w.Field("probes", static_cast<uint64_t>(c.probes.load()));
@@ -126,11 +149,14 @@ int ServeMain(const std::vector<std::string>& args) {
     w.EndObject();
     std::printf("%s\n", out.c_str());
   } else {
-    std::printf("stopped: %llu frame(s) served, %llu refused, %llu hello(s), %llu probe(s)\n",
-                static_cast<unsigned long long>(c.frames.load()),
-                static_cast<unsigned long long>(c.refused.load()),
-                static_cast<unsigned long long>(c.hellos.load()),
-                static_cast<unsigned long long>(c.probes.load()));
+    std::printf(
+        "stopped: %llu frame(s) served (%llu at an early exit), %llu refused, %llu hello(s), "
+        "%llu probe(s)\n",
+        static_cast<unsigned long long>(c.frames.load()),
+        static_cast<unsigned long long>(c.exit_frames.load()),
+        static_cast<unsigned long long>(c.refused.load()),
+        static_cast<unsigned long long>(c.hellos.load()),
+        static_cast<unsigned long long>(c.probes.load()));
   }
   return kExitOk;
 }

@@ -88,6 +88,12 @@ std::vector<FusionChain> PlanFusion(const VisitContext& ctx, const SegmentSpec& 
                                     const std::function<bool(int)>& supported,
                                     std::unordered_map<int, int>* chain_of);
 
+// Whether `with_sum` (a conv chain ending in an Add as sum post-op) keeps
+// the conv on the kernel it runs without the sum. oneDNN may pick another
+// implementation for the fused form (grouped convs go to ref:any), which
+// rounds differently from the split run and is slower.
+bool ConvKeepsKernelWithSum(const VisitContext& ctx, int node, const FusionChain& with_sum);
+
 struct EltwiseParams {
   dnnl::algorithm alg = dnnl::algorithm::eltwise_relu;
   float alpha = 0.0f;

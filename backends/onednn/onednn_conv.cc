@@ -10,6 +10,59 @@
 namespace seam {
 namespace onednn {
 
+namespace {
+
+// The convolution of `node` with every layout left to oneDNN.
+dnnl::convolution_forward::desc ConvDesc(const Graph& g, const Node& n, const Conv2DAttrs& a) {
+  const Shape& ws = g.tensors[n.inputs[1]].shape;
+  const memory::dim group = a.group;
+  // Grouped weights are goihw in oneDNN; seam's [O, C/g, KH, KW] has the same
+  // row-major order once O is split into [g, O/g].
+  const memory::dims wei_dims =
+      group == 1 ? ToDims(ws) : memory::dims{group, ws[0] / group, ws[1], ws[2], ws[3]};
+  const memory::dims src_dims = ToDims(g.tensors[n.inputs[0]].shape);
+  const memory::dims dst_dims = ToDims(g.tensors[n.outputs[0]].shape);
+  const memory::dims strides = {a.stride_h, a.stride_w};
+  const memory::dims dilates = {a.dilation_h - 1, a.dilation_w - 1};  // oneDNN counts gaps
+  const memory::dims pad_l = {a.pad_top, a.pad_left};
+  const memory::dims pad_r = {a.pad_bottom, a.pad_right};
+  const auto prop = dnnl::prop_kind::forward_inference;
+  const auto alg = dnnl::algorithm::convolution_direct;
+  if (n.inputs.size() > 2 && n.inputs[2] >= 0) {
+    return dnnl::convolution_forward::desc(prop, alg, AnyDesc(src_dims), AnyDesc(wei_dims),
+                                           AnyDesc({ws[0]}), AnyDesc(dst_dims), strides, dilates,
+                                           pad_l, pad_r);
+  }
+  return dnnl::convolution_forward::desc(prop, alg, AnyDesc(src_dims), AnyDesc(wei_dims),
+                                         AnyDesc(dst_dims), strides, dilates, pad_l, pad_r);
+}
+
+}  // namespace
+
+bool ConvKeepsKernelWithSum(const VisitContext& ctx, int node, const FusionChain& with_sum) {
+  const Node& n = ctx.graph.nodes[node];
+  const auto* a = std::get_if<Conv2DAttrs>(&n.attrs);
+  if (a == nullptr) return false;
+  try {
+    static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+    const dnnl::convolution_forward::desc desc = ConvDesc(ctx.graph, n, *a);
+    FusionChain without_sum = with_sum;
+    without_sum.sum_node = -1;
+    without_sum.post_sum.clear();
+    dnnl::primitive_attr fused, plain;
+    fused.set_scratchpad_mode(dnnl::scratchpad_mode::user);  // as SegmentBuilder::Attr()
+    plain.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    fused.set_post_ops(ChainPostOps(ctx, with_sum, a->activation));
+    plain.set_post_ops(ChainPostOps(ctx, without_sum, a->activation));
+    const std::string fused_impl =
+        dnnl::convolution_forward::primitive_desc(desc, fused, engine).impl_info_str();
+    return fused_impl ==
+           dnnl::convolution_forward::primitive_desc(desc, plain, engine).impl_info_str();
+  } catch (const dnnl::error&) {
+    return false;
+  }
+}
+
 Status VisitConv(const VisitContext& ctx, int node, SegmentBuilder* builder) {
   const Graph& g = ctx.graph;
   const Node& n = g.nodes[node];
@@ -29,30 +82,13 @@ Status VisitConv(const VisitContext& ctx, int node, SegmentBuilder* builder) {
   const int w = n.inputs[1];
   const int b = n.inputs.size() > 2 ? n.inputs[2] : -1;
   const memory::dim group = a->group;
-  const memory::dims src_dims = ToDims(xs);
-  const memory::dims dst_dims = ToDims(ys);
-  // Grouped weights are goihw in oneDNN; seam's [O, C/g, KH, KW] has the same
-  // row-major order once O is split into [g, O/g].
   const memory::dims wei_dims =
       group == 1 ? ToDims(ws) : memory::dims{group, ws[0] / group, ws[1], ws[2], ws[3]};
   const memory::dims bias_dims = {ws[0]};
   const bool has_bias = b >= 0;
-  const memory::dims strides = {a->stride_h, a->stride_w};
-  const memory::dims dilates = {a->dilation_h - 1, a->dilation_w - 1};  // oneDNN counts gaps
-  const memory::dims pad_l = {a->pad_top, a->pad_left};
-  const memory::dims pad_r = {a->pad_bottom, a->pad_right};
-
-  const auto prop = dnnl::prop_kind::forward_inference;
-  const auto alg = dnnl::algorithm::convolution_direct;
-  dnnl::convolution_forward::desc desc =
-      has_bias ? dnnl::convolution_forward::desc(prop, alg, AnyDesc(src_dims), AnyDesc(wei_dims),
-                                                 AnyDesc(bias_dims), AnyDesc(dst_dims), strides,
-                                                 dilates, pad_l, pad_r)
-               : dnnl::convolution_forward::desc(prop, alg, AnyDesc(src_dims), AnyDesc(wei_dims),
-                                                 AnyDesc(dst_dims), strides, dilates, pad_l, pad_r);
   dnnl::primitive_attr attr = builder->Attr();
   attr.set_post_ops(ChainPostOps(ctx, chain, a->activation));
-  dnnl::convolution_forward::primitive_desc pd(desc, attr, builder->engine());
+  dnnl::convolution_forward::primitive_desc pd(ConvDesc(g, n, *a), attr, builder->engine());
 
   std::vector<std::pair<int, int>> args;
   const int src = builder->Source(x, pd.src_desc());

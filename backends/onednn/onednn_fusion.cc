@@ -15,7 +15,8 @@
 //    multiply per element, the same in any implementation). Sigmoid, Tanh and
 //    HardSwish are approximated differently by post-op and standalone kernels.
 //  - the sum adds the residual to the finished conv/inner-product result
-//    (bias included), as the separate binary add would.
+//    (bias included), as the separate binary add would, and only when the
+//    conv keeps the kernel it has without the sum (ConvKeepsKernelWithSum).
 //  - no BatchNorm folding: scaling the weights rounds differently from
 //    normalising the conv output. (The ONNX importer folds BatchNorm into
 //    the weights of converted models, where it is exact by construction.)
@@ -117,6 +118,12 @@ std::vector<FusionChain> PlanFusion(const VisitContext& ctx, const SegmentSpec& 
         const Shape& out = g.tensors[node.outputs[0]].shape;
         // The sum adds r into dst element by element: no broadcasting.
         if (r < 0 || r == t || g.tensors[r].shape != out || g.tensors[t].shape != out) break;
+        FusionChain candidate = chain;
+        candidate.sum_node = f;
+        candidate.residual = r;
+        if (g.nodes[head].op == OpType::kConv2D && !ConvKeepsKernelWithSum(ctx, head, candidate)) {
+          break;
+        }
         chain.sum_node = f;
         chain.residual = r;
         stage = kSummed;

@@ -22,6 +22,12 @@ namespace seam {
 constexpr uint32_t kSchemaVersion = 1;
 // Files larger than this are refused before anything is read.
 constexpr size_t kMaxModelBytes = size_t{4} << 30;
+// Most tensors and nodes a model may have: far beyond any real network, and
+// low enough that the loader's per-tensor and per-node bookkeeping stays
+// bounded whatever a file claims. (Each tensor has at most kMaxRank
+// dimensions, each > 0, at most 2^32 elements: include/seam/graph.h.)
+constexpr size_t kMaxModelTensors = size_t{1} << 20;
+constexpr size_t kMaxModelNodes = size_t{1} << 20;
 // Readable bytes seam keeps after a model's last byte: vectorised kernels and
 // XNNPACK may read slightly past the end of a weight tensor.
 constexpr size_t kModelTailPadding = 4096;

@@ -33,7 +33,16 @@ struct SessionOptions {
   // Compile every backend node as its own segment, so hooks and profiles see
   // each node exactly (costs cross-node fusion).
   bool node_granularity = false;
+  // The caller supplies the activation arena (BindArena) and the session
+  // never allocates one: plans are made without memory, ArenaBytesRequired()
+  // says what they need, and a plan that needs more than the bound arena
+  // fails (kOutOfMemory) instead of growing it. For firmware with a static
+  // memory budget.
+  bool caller_arena = false;
 };
+
+// Alignment of the activation arena (and of a caller-supplied one).
+constexpr size_t kArenaAlignment = 64;
 
 // A borrowed view of a dense NCHW fp32 tensor.
 struct TensorView {
@@ -105,6 +114,16 @@ class Session {
   Status ResumeFrom(const Cut& cut, const std::vector<ConstTensorView>& boundary,
                     const std::vector<TensorView>& outputs);
 
+  // Arena bytes (activations + scratch) the plans made so far need: the full
+  // plan and every cut used or prepared. With caller_arena, PrepareCut every
+  // cut you will run before asking, then BindArena at least this much.
+  size_t ArenaBytesRequired() const { return required_bytes_; }
+  // caller_arena only: makes `memory` (kArenaAlignment-aligned, `bytes` long,
+  // outliving the session) the arena and binds every plan to it. May be called
+  // again with a larger block, e.g. after a PrepareCut failed for lack of room.
+  // A misaligned or too small block is refused and nothing changes.
+  Status BindArena(void* memory, size_t bytes);
+
   // Hooks are called in execution order around every node.
   void SetBeforeNodeHook(NodeHook hook) { before_hook_ = std::move(hook); }
   void SetAfterNodeHook(NodeHook hook) { after_hook_ = std::move(hook); }
@@ -123,6 +142,7 @@ class Session {
                   const std::vector<int>& exit, std::unique_ptr<Plan>* out);
   Status EnsureArena(size_t bytes);
   Status BindPlan(Plan* plan);
+  Status BindAllPlans();
   Status CutPlans(const Cut& cut, Plan** edge, Plan** server);
   Status RunPlan(Plan* plan, const std::vector<const float*>& entry_data);
 
@@ -135,6 +155,7 @@ class Session {
   std::vector<uint8_t> arena_storage_;
   uint8_t* arena_ = nullptr;
   size_t arena_capacity_ = 0;
+  size_t required_bytes_ = 0;  // largest need of any plan made
   std::unique_ptr<ThreadPool> pool_;
   NodeHook before_hook_;
   NodeHook after_hook_;

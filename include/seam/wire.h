@@ -26,6 +26,10 @@ constexpr uint32_t kWireFormatVersion = 1;
 constexpr size_t kWirePrefixBytes = 24;
 // Refuse messages above this many tensors (a model boundary is far smaller).
 constexpr size_t kWireMaxTensors = 4096;
+// Refuse header frames larger than this (prefix included) before checksumming
+// them: a real header (4096 tensors with long names, a million node ids) is
+// well under it, and the transports accept messages of up to 256 MiB.
+constexpr size_t kWireMaxHeaderBytes = size_t{16} << 20;
 
 enum class WireEncoding : int32_t { kF32 = 0, kF16 = 1, kI8 = 2 };
 enum class WireKind : int32_t { kBoundary = 0, kOutputs = 1 };
@@ -76,7 +80,8 @@ struct WireHeaderInfo {
 };
 Status ReadWireHeader(const WireMessageView& message, WireHeaderInfo* out);
 
-// Rebuilds the cut a header names and checks it against its cut id.
+// Rebuilds the cut a header names and checks it against its cut id. A header
+// naming more nodes than the model has is refused before any lookup.
 Status CutFromWireHeader(const Graph& graph, const WireHeaderInfo& info, Cut* out);
 
 // Decoded tensors. F32 payloads that are suitably aligned are used in place

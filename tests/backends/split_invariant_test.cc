@@ -68,6 +68,21 @@ void BatchNormsAndBranches(GraphBuilder* b) {
   b->Output(b->Softmax("prob", b->FullyConnected("fc", x, 5)));
 }
 
+// A grouped conv with its own Relu feeding a residual Add (the core tests'
+// small DAG): the sum post-op must not change which conv kernel runs.
+void GroupedResidual(GraphBuilder* b) {
+  const int x = b->Input("x", {1, 3, 16, 16});
+  const int r1 = b->Relu("relu1", b->BatchNorm("bn1", b->Conv("conv1", x, 8, 3, 1, 1, 1, true)));
+  const int c2 = b->Conv("conv2", r1, 8, 3, 1, 1, 2, false, ActivationKind::kRelu);
+  const int add = b->Add("add", c2, r1);
+  const int cat = b->Concat("concat",
+                            {b->MaxPool("maxpool", add, 2, 2, 0, false),
+                             b->AveragePool("avgpool", add, 3, 2, 1, false, true)},
+                            1);
+  const int gap = b->GlobalAveragePool("gap", b->LRN("lrn", cat, 5, 1e-4f, 0.75f, 1.0f));
+  b->Output(b->Softmax("prob", b->FullyConnected("fc", b->Flatten("flatten", gap, 1), 10)));
+}
+
 struct Case {
   int graph;
   std::string backend;
@@ -77,6 +92,7 @@ const SmallGraph kGraphs[] = {
     {"residual_blocks", ResidualBlocks},
     {"dense_sums", DenseSums},
     {"batch_norms_and_branches", BatchNormsAndBranches},
+    {"grouped_residual", GroupedResidual},
 };
 
 std::vector<Case> AllCases() {

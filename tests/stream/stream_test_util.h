@@ -291,15 +291,17 @@ class Workspace {
   int counter_ = 0;
 };
 
-// A `seam serve MODEL --bind ENDPOINT --json [extra...]` process.
+// A `seam serve MODEL --bind ENDPOINT --json [extra...]` process, or with
+// `connect`, `seam serve MODEL --connect ENDPOINT ...` (behind a broker).
 class Server {
  public:
   Server(Workspace* ws, std::string model, std::string endpoint,
-         std::vector<std::string> extra = {})
+         std::vector<std::string> extra = {}, bool connect = false)
       : ws_(ws),
         model_(std::move(model)),
         endpoint_(std::move(endpoint)),
-        extra_(std::move(extra)) {}
+        extra_(std::move(extra)),
+        connect_(connect) {}
   ~Server() {
     if (process_ != nullptr) process_->Stop();
   }
@@ -311,7 +313,8 @@ class Server {
   // Starts the server and waits (up to `timeout_s`) for its "ready" line.
   // Returns false (with a test failure) if it exits or never gets ready.
   bool Start(double timeout_s = 60) {
-    std::vector<std::string> args = {"serve", model_, "--bind", endpoint_, "--json"};
+    std::vector<std::string> args = {"serve", model_, connect_ ? "--connect" : "--bind", endpoint_,
+                                     "--json"};
     args.insert(args.end(), extra_.begin(), extra_.end());
     process_ = ws_->Start("serve", args);
     const auto deadline = Clock::now() + std::chrono::duration<double>(timeout_s);
@@ -367,6 +370,7 @@ class Server {
   Workspace* ws_;
   std::string model_, endpoint_;
   std::vector<std::string> extra_;
+  bool connect_ = false;
   std::unique_ptr<Process> process_;
   Json ready_;
 };

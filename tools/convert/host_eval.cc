@@ -44,8 +44,12 @@ int64_t Offset(int64_t flat, const std::vector<int64_t>& out_dims,
   return offset;
 }
 
-// A tensor of the same element kind as `like`, with `dims`, sized.
-HostTensor EmptyLike(const HostTensor& like, std::vector<int64_t> dims) {
+// A tensor of the same element kind as `like`, with `dims`, sized; refused
+// when `dims` are negative or too large (they may come from the file).
+Status EmptyLike(NodeContext& ctx, const HostTensor& like, std::vector<int64_t> dims,
+                 HostTensor* out) {
+  SEAM_RETURN_IF_ERROR(
+      CheckHostDims(dims, ctx.emitter()->max_folded_elements, "the folded result"));
   HostTensor t;
   t.type = like.type;
   t.dims = std::move(dims);
@@ -54,8 +58,23 @@ HostTensor EmptyLike(const HostTensor& like, std::vector<int64_t> dims) {
   } else {
     t.i.resize(static_cast<size_t>(t.NumElements()));
   }
-  return t;
+  *out = std::move(t);
+  return Status::Ok();
 }
+
+// Integer arithmetic as numpy does it: two's complement wrap-around (signed
+// overflow in C++ is undefined, and the operands come from the file).
+int64_t Wrap(uint64_t v) { return static_cast<int64_t>(v); }
+int64_t WrapAdd(int64_t a, int64_t b) {
+  return Wrap(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+int64_t WrapSub(int64_t a, int64_t b) {
+  return Wrap(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+int64_t WrapMul(int64_t a, int64_t b) {
+  return Wrap(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+}
+int64_t WrapNeg(int64_t a) { return Wrap(0 - static_cast<uint64_t>(a)); }
 
 void CopyElement(const HostTensor& from, int64_t src, HostTensor* to, int64_t dst) {
   if (to->is_float()) {
@@ -140,7 +159,8 @@ Status EvalConstantOfShape(NodeContext& ctx) {
         DecodeTensorProto(a->t(), ExternalDataContext{}, "ConstantOfShape value", &value));
     if (value.NumElements() != 1) return ctx.Invalid("ConstantOfShape value must have one element");
   }
-  HostTensor t = EmptyLike(value, dims);
+  HostTensor t;
+  SEAM_RETURN_IF_ERROR(EmptyLike(ctx, value, dims, &t));
   for (int64_t k = 0; k < t.NumElements(); ++k) CopyElement(value, 0, &t, k);
   ctx.SetHost(0, std::move(t));
   return Status::Ok();
@@ -149,16 +169,26 @@ Status EvalConstantOfShape(NodeContext& ctx) {
 Status EvalRange(NodeContext& ctx) {
   SEAM_RETURN_IF_ERROR(NeedInputs(ctx, 3));
   const HostTensor& start = ctx.Host(0);
+  for (int k = 0; k < 3; ++k) {
+    if (ctx.Host(k).NumElements() != 1) {
+      return ctx.Invalid("Range start, limit and delta must each have one element");
+    }
+  }
   const double s = start.GetDouble(0), limit = ctx.Host(1).GetDouble(0),
                delta = ctx.Host(2).GetDouble(0);
   if (delta == 0) return ctx.Invalid("Range delta is 0");
-  const int64_t n = std::max<int64_t>(static_cast<int64_t>(std::ceil((limit - s) / delta)), 0);
-  HostTensor t = EmptyLike(start, {n});
+  const double count = std::ceil((limit - s) / delta);
+  if (!(count <= static_cast<double>(ctx.emitter()->max_folded_elements))) {
+    return Unsupported("Range of " + std::to_string(count) + " elements is too large");
+  }
+  const int64_t n = std::max<int64_t>(static_cast<int64_t>(count), 0);
+  HostTensor t;
+  SEAM_RETURN_IF_ERROR(EmptyLike(ctx, start, {n}, &t));
   for (int64_t k = 0; k < n; ++k) {
     if (t.is_float()) {
       t.f[k] = static_cast<float>(s + delta * static_cast<double>(k));
     } else {
-      t.i[k] = start.GetInt(0) + ctx.Host(2).GetInt(0) * k;
+      t.i[k] = WrapAdd(start.GetInt(0), WrapMul(ctx.Host(2).GetInt(0), k));
     }
   }
   ctx.SetHost(0, std::move(t));
@@ -218,12 +248,15 @@ Status ResolveReshape(NodeContext& ctx, const std::vector<int64_t>& in, std::vec
       infer = static_cast<int64_t>(k);
     } else if (target[k] < 0) {
       return ctx.Invalid("Reshape target has a negative dimension");
-    } else {
-      known *= target[k];
+    } else if (__builtin_mul_overflow(known, target[k], &known)) {
+      // The target comes from the file; its product must not overflow.
+      return ctx.Invalid("Reshape target " + DimsToString(target) + " has too many elements");
     }
   }
   int64_t total = 1;
-  for (int64_t d : in) total *= d;
+  for (int64_t d : in) {
+    if (__builtin_mul_overflow(total, d, &total)) return ctx.Invalid("Reshape input is too large");
+  }
   if (infer >= 0) {
     if (known == 0 || total % known != 0) {
       return ctx.Invalid("Reshape cannot infer -1 reshaping " + DimsToString(in) + " to " +
@@ -361,14 +394,19 @@ Status EvalTranspose(NodeContext& ctx) {
   }
   if (static_cast<int>(perm.size()) != rank) return ctx.Invalid("Transpose perm has wrong length");
   std::vector<int64_t> out_dims(rank);
+  std::vector<bool> seen(rank, false);
   for (int k = 0; k < rank; ++k) {
     if (perm[k] < 0 || perm[k] >= rank) return ctx.Invalid("Transpose perm out of range");
+    // A repeated axis ([0, 0]) would read past the input.
+    if (seen[perm[k]]) return ctx.Invalid("Transpose perm repeats axis " + std::to_string(perm[k]));
+    seen[perm[k]] = true;
     out_dims[k] = x.dims[perm[k]];
   }
   const std::vector<int64_t> in_strides = Strides(x.dims);
   std::vector<int64_t> strides(rank);
   for (int k = 0; k < rank; ++k) strides[k] = in_strides[perm[k]];
-  HostTensor y = EmptyLike(x, out_dims);
+  HostTensor y;
+  SEAM_RETURN_IF_ERROR(EmptyLike(ctx, x, out_dims, &y));
   for (int64_t k = 0; k < y.NumElements(); ++k) CopyElement(x, Offset(k, out_dims, strides), &y, k);
   ctx.SetHost(0, std::move(y));
   return Status::Ok();
@@ -398,7 +436,8 @@ Status EvalConcat(NodeContext& ctx) {
   }
   HostTensor like = *parts[0];
   if (any_float && !like.is_float()) like.type = kOnnxFloat;
-  HostTensor y = EmptyLike(like, dims);
+  HostTensor y;
+  SEAM_RETURN_IF_ERROR(EmptyLike(ctx, like, dims, &y));
   int64_t outer = 1;
   for (int64_t k = 0; k < axis; ++k) outer *= dims[k];
   int64_t written = 0;
@@ -427,7 +466,8 @@ Status EvalGather(NodeContext& ctx) {
   for (int64_t k = 0; k < axis; ++k) outer *= data.dims[k];
   for (int64_t k = axis + 1; k < data.rank(); ++k) inner *= data.dims[k];
   const int64_t n = data.dims[axis];
-  HostTensor y = EmptyLike(data, dims);
+  HostTensor y;
+  SEAM_RETURN_IF_ERROR(EmptyLike(ctx, data, dims, &y));
   int64_t written = 0;
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t q = 0; q < indices.NumElements(); ++q) {
@@ -481,8 +521,12 @@ Status SliceParams(NodeContext& ctx, const std::vector<int64_t>& dims, std::vect
   for (size_t k = 0; k < s.size(); ++k) {
     int64_t a;
     if (!NormalizeAxis(axes[k], rank, &a)) return ctx.Invalid("Slice axis out of range");
-    const int64_t d = dims[a], step = st[k];
-    if (step == 0) return ctx.Invalid("Slice step is 0");
+    const int64_t d = dims[a];
+    if (st[k] == 0) return ctx.Invalid("Slice step is 0");
+    // A step longer than the axis takes one element, like a step of d: clamp
+    // it so no index or count arithmetic below can overflow.
+    const int64_t longest = std::max<int64_t>(d, 1);
+    const int64_t step = std::clamp<int64_t>(st[k], -longest, longest);
     int64_t b = s[k], en = e[k];
     if (b < 0) b += d;
     if (en < 0) en += d;
@@ -514,7 +558,8 @@ Status EvalSlice(NodeContext& ctx) {
     const int64_t step = std::abs(steps[k]);
     dims[k] = span <= 0 ? 0 : (span + step - 1) / step;
   }
-  HostTensor y = EmptyLike(x, dims);
+  HostTensor y;
+  SEAM_RETURN_IF_ERROR(EmptyLike(ctx, x, dims, &y));
   const std::vector<int64_t> in_strides = Strides(x.dims);
   for (int64_t q = 0; q < y.NumElements(); ++q) {
     int64_t rem = q, src = 0;
@@ -547,7 +592,7 @@ Status EvalCast(NodeContext& ctx) {
     y.i.resize(static_cast<size_t>(n));
     for (int64_t k = 0; k < n; ++k) {
       const double v = x.GetDouble(k);
-      y.i[k] = to == kOnnxBool ? (v != 0) : (x.is_float() ? static_cast<int64_t>(v) : x.GetInt(k));
+      y.i[k] = to == kOnnxBool ? (v != 0) : (x.is_float() ? SaturatingToInt64(v) : x.GetInt(k));
     }
   }
   ctx.SetHost(0, std::move(y));
@@ -575,6 +620,8 @@ Status Elementwise(NodeContext& ctx, int arity, int32_t result_type,
   for (int k = 0; k < arity; ++k) strides.push_back(BroadcastStrides(ctx.Host(k).dims, dims));
   HostTensor y;
   y.type = result_type >= 0 ? result_type : (any_float ? kOnnxFloat : ctx.Host(arity - 1).type);
+  SEAM_RETURN_IF_ERROR(
+      CheckHostDims(dims, ctx.emitter()->max_folded_elements, "the folded result"));
   y.dims = dims;
   const int64_t n = y.NumElements();
   if (y.is_float()) {
@@ -595,7 +642,7 @@ Status Elementwise(NodeContext& ctx, int arity, int32_t result_type,
       if (y.is_float()) {
         y.f[q] = static_cast<float>(r);
       } else {
-        y.i[q] = static_cast<int64_t>(r);
+        y.i[q] = SaturatingToInt64(r);
       }
     } else {
       const int64_t r = fi(iv);
@@ -613,17 +660,17 @@ Status Elementwise(NodeContext& ctx, int arity, int32_t result_type,
 Status EvalAdd(NodeContext& c) {
   return Elementwise(
       c, 2, -1, [](const double* v) { return v[0] + v[1]; },
-      [](const int64_t* v) { return v[0] + v[1]; });
+      [](const int64_t* v) { return WrapAdd(v[0], v[1]); });
 }
 Status EvalSub(NodeContext& c) {
   return Elementwise(
       c, 2, -1, [](const double* v) { return v[0] - v[1]; },
-      [](const int64_t* v) { return v[0] - v[1]; });
+      [](const int64_t* v) { return WrapSub(v[0], v[1]); });
 }
 Status EvalMul(NodeContext& c) {
   return Elementwise(
       c, 2, -1, [](const double* v) { return v[0] * v[1]; },
-      [](const int64_t* v) { return v[0] * v[1]; });
+      [](const int64_t* v) { return WrapMul(v[0], v[1]); });
 }
 Status EvalDiv(NodeContext& c) {
   // Integer division by zero is undefined in ONNX; refuse it rather than crash.
@@ -632,7 +679,8 @@ Status EvalDiv(NodeContext& c) {
   }
   return Elementwise(
       c, 2, -1, [](const double* v) { return v[0] / v[1]; },
-      [](const int64_t* v) { return v[0] / v[1]; });
+      // INT64_MIN / -1 overflows: wrap it like numpy.
+      [](const int64_t* v) { return v[1] == -1 ? WrapNeg(v[0]) : v[0] / v[1]; });
 }
 Status EvalPow(NodeContext& c) {
   return Elementwise(
@@ -677,12 +725,13 @@ Status EvalWhere(NodeContext& c) {
 }
 Status EvalNeg(NodeContext& c) {
   return Elementwise(
-      c, 1, -1, [](const double* v) { return -v[0]; }, [](const int64_t* v) { return -v[0]; });
+      c, 1, -1, [](const double* v) { return -v[0]; },
+      [](const int64_t* v) { return WrapNeg(v[0]); });
 }
 Status EvalAbs(NodeContext& c) {
   return Elementwise(
       c, 1, -1, [](const double* v) { return std::fabs(v[0]); },
-      [](const int64_t* v) { return v[0] < 0 ? -v[0] : v[0]; });
+      [](const int64_t* v) { return v[0] < 0 ? WrapNeg(v[0]) : v[0]; });
 }
 Status EvalSqrt(NodeContext& c) {
   return Elementwise(
@@ -719,7 +768,8 @@ Status EvalExpand(NodeContext& ctx) {
     return ctx.Invalid("Expand shape does not broadcast");
   }
   const std::vector<int64_t> strides = BroadcastStrides(x.dims, dims);
-  HostTensor y = EmptyLike(x, dims);
+  HostTensor y;
+  SEAM_RETURN_IF_ERROR(EmptyLike(ctx, x, dims, &y));
   for (int64_t q = 0; q < y.NumElements(); ++q) CopyElement(x, Offset(q, dims, strides), &y, q);
   ctx.SetHost(0, std::move(y));
   return Status::Ok();

@@ -1,12 +1,14 @@
 // Decoding ONNX TensorProtos (inline or external data) into HostTensors.
 #include "tools/convert/host_tensor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 
+#include "core/shape_inference.h"
 #include "onnx/onnx_pb.h"
 
 namespace seam::onnx_import {
@@ -70,18 +72,40 @@ bool IsIntegerType(int32_t type) {
 }
 
 int64_t HostTensor::NumElements() const {
+  // Dims are checked (CheckHostDims) where tensors are made; saturate anyway.
   int64_t n = 1;
-  for (int64_t d : dims) n *= d;
+  for (int64_t d : dims) {
+    if (__builtin_mul_overflow(n, d, &n)) return std::numeric_limits<int64_t>::max();
+  }
   return n;
+}
+
+Status CheckHostDims(const std::vector<int64_t>& dims, int64_t limit, const std::string& what) {
+  int64_t product = 1;
+  for (int64_t d : dims) {
+    if (d < 0) return InvalidModel(what + " has a negative dimension " + DimsToString(dims));
+    if (d > 1 && product > limit / d) {
+      return Unsupported(what + " would have shape " + DimsToString(dims) + ", more than " +
+                         std::to_string(limit) + " elements");
+    }
+    product *= std::max<int64_t>(d, 1);
+  }
+  return Status::Ok();
+}
+
+int64_t SaturatingToInt64(double v) {
+  if (std::isnan(v)) return 0;
+  // 2^63 is exact as a double; anything at or above it does not fit.
+  if (v >= 9223372036854775808.0) return std::numeric_limits<int64_t>::max();
+  if (v < -9223372036854775808.0) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(v);
 }
 
 double HostTensor::GetDouble(int64_t k) const {
   return is_float() ? static_cast<double>(f[k]) : static_cast<double>(i[k]);
 }
 
-int64_t HostTensor::GetInt(int64_t k) const {
-  return is_float() ? static_cast<int64_t>(f[k]) : i[k];
-}
+int64_t HostTensor::GetInt(int64_t k) const { return is_float() ? SaturatingToInt64(f[k]) : i[k]; }
 
 std::string HostTensor::Describe() const { return DimsToString(dims) + " " + OnnxTypeName(type); }
 
@@ -334,15 +358,11 @@ Status DecodeTensorProto(const onnx::TensorProto& proto, const ExternalDataConte
     return Unsupported(what + " has element type " + OnnxTypeName(t.type) +
                        "; seam converts numeric tensors only");
   }
-  int64_t n = 1;
-  for (int64_t d : proto.dims()) {
-    if (d < 0) return InvalidModel(what + " has a negative dimension");
-    if (d > 0 && n > std::numeric_limits<int64_t>::max() / d / 8) {
-      return InvalidModel(what + " is too large");
-    }
-    n *= d;
-    t.dims.push_back(d);
-  }
+  t.dims.assign(proto.dims().begin(), proto.dims().end());
+  // Stored tensors are bounded by the file, but a zero-sized one can claim
+  // any other dims: bound them like a seam tensor (2^32 elements).
+  SEAM_RETURN_IF_ERROR(CheckHostDims(t.dims, kMaxTensorElements, what));
+  const int64_t n = t.NumElements();
   if (proto.segment().begin() != 0 || proto.segment().end() != 0) {
     return Unsupported(what + " is a segment of a larger tensor");
   }

@@ -56,6 +56,15 @@ struct HostTensor {
   std::string Describe() const;
 };
 
+// Every dimension >= 0 and the product of the dimensions, zeros counted as 1,
+// at most `limit`, so no element count or stride computed from `dims`
+// overflows. Errors name `what`.
+Status CheckHostDims(const std::vector<int64_t>& dims, int64_t limit, const std::string& what);
+// A double as an int64, defined for every input (ONNX leaves out-of-range
+// casts unspecified; a C++ cast would be undefined): NaN is 0, the rest
+// saturates at the int64 range.
+int64_t SaturatingToInt64(double v);
+
 HostTensor MakeFloatTensor(std::vector<int64_t> dims, std::vector<float> values);
 HostTensor MakeIntTensor(std::vector<int64_t> dims, std::vector<int64_t> values,
                          int32_t type = kOnnxInt64);

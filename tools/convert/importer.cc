@@ -307,6 +307,7 @@ Status Importer::Run() {
 
   out_->builder = std::make_unique<GraphBuilder>();
   emitter_.builder = out_->builder.get();
+  emitter_.max_folded_elements = options_.max_folded_elements;
   emitter_.names = &names_;
   producer_fn_ = [this](const std::string& n) -> const onnx::NodeProto* {
     auto it = producers_.find(n);
@@ -735,6 +736,7 @@ Status Importer::FoldWithSeam(const onnx::NodeProto& node, NodeFn lower, const s
   fe.builder = &fb;
   fe.names = &fnames;
   fe.folding = true;
+  fe.max_folded_elements = emitter_.max_folded_elements;
   NodeContext ctx(node, name, opset, &fe, inputs, &producer_fn_, &consumed_fn_);
   Status s = lower(ctx);
   if (s.code() == StatusCode::kUnsupported) {
@@ -753,6 +755,11 @@ Status Importer::FoldWithSeam(const onnx::NodeProto& node, NodeFn lower, const s
       run_outputs.push_back(v.tensor);
       fb.Output(v.tensor);
     }
+  }
+  // Lowering inferred the outputs' shapes; refuse a fold too large to run.
+  for (int t : run_outputs) {
+    SEAM_RETURN_IF_ERROR(
+        CheckHostDims(ToDims(fb.shape(t)), fe.max_folded_elements, "folding node '" + name + "'"));
   }
   std::map<int, std::vector<float>> results;
   if (!run_outputs.empty()) {

@@ -77,6 +77,8 @@ struct Emitter {
   std::map<int, std::string> onnx_names;
   // Constant folding: host inputs become graph inputs fed with their values.
   bool folding = false;
+  // ImportOptions::max_folded_elements.
+  int64_t max_folded_elements = int64_t{1} << 28;
   std::vector<std::pair<int, std::shared_ptr<const HostTensor>>> fold_inputs;
 };
 

@@ -43,6 +43,10 @@ struct ImportOptions {
   // named after the seam node producing or consuming them, as in zoo models.
   // Node names are the ONNX node names either way.
   bool keep_names = false;
+  // Most elements one tensor computed at conversion time may have (folded
+  // constants, shape arithmetic). A hostile file can ask for any shape; the
+  // default (2^28, 1 GiB of float) is far above what real models fold.
+  int64_t max_folded_elements = int64_t{1} << 28;
 };
 
 // What the conversion did, for the CLI summary and tests.

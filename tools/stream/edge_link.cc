@@ -76,11 +76,13 @@ Status EdgeLink::Probe(uint64_t payload_bytes, uint32_t timeout_ms, double* seco
   return Status::Ok();
 }
 
-Status EdgeLink::Request(const WireMessage& message, uint32_t timeout_ms,
+Status EdgeLink::Request(const std::vector<uint8_t>& prefix, const WireMessage& message,
+                         uint32_t timeout_ms,
                          const std::function<Status(const ReceivedMessage&)>& consume,
                          double* seconds) {
   std::vector<std::pair<const uint8_t*, size_t>> frames;
-  frames.reserve(1 + message.num_payloads);
+  frames.reserve(2 + message.num_payloads);
+  if (!prefix.empty()) frames.push_back({prefix.data(), prefix.size()});
   frames.push_back({message.header.data(), message.header.size()});
   for (size_t i = 0; i < message.num_payloads; ++i) {
     frames.push_back({message.payloads[i].data(), message.payloads[i].size()});

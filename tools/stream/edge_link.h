@@ -37,12 +37,15 @@ class EdgeLink {
   Status Hello(size_t num_nodes, uint32_t timeout_ms, ServerInfo* out);
   // Round trip of a probe carrying `payload_bytes`.
   Status Probe(uint64_t payload_bytes, uint32_t timeout_ms, double* seconds);
-  // Sends one wire message and hands the reply to `consume`, which runs
-  // before the link takes another request (the reply's frames are only valid
-  // until then). An error reply becomes its status; a timeout is kTimeout; a
-  // dead server kIo or kTimeout. `seconds` is the round trip.
-  Status Request(const WireMessage& message, uint32_t timeout_ms,
-                 const std::function<Status(const ReceivedMessage&)>& consume, double* seconds);
+  // Sends one wire message (after `prefix` as its own first frame, unless
+  // empty: an exit frame's EncodeExitPrefix) and hands the reply to
+  // `consume`, which runs before the link takes another request (the reply's
+  // frames are only valid until then). An error reply becomes its status; a
+  // timeout is kTimeout; a dead server kIo or kTimeout. `seconds` is the
+  // round trip.
+  Status Request(const std::vector<uint8_t>& prefix, const WireMessage& message,
+                 uint32_t timeout_ms, const std::function<Status(const ReceivedMessage&)>& consume,
+                 double* seconds);
 
   const std::string& description() const { return description_; }
 

@@ -51,14 +51,19 @@ std::string DescribeChange(const PlanConditions& before, const PlanConditions& a
 
 }  // namespace
 
-Status EdgePlanner::Create(const Graph& graph, std::shared_ptr<Policy> policy, MonitorSet* monitors,
+Status EdgePlanner::Create(const Graph& graph, const std::vector<ExitGraph>* exits,
+                           std::shared_ptr<Policy> policy, MonitorSet* monitors,
                            std::vector<double> edge_ms, std::vector<double> server_ms,
                            const PlannerOptions& options, std::unique_ptr<EdgePlanner>* out) {
   if (edge_ms.size() != graph.nodes.size() || server_ms.size() != graph.nodes.size()) {
     return InvalidArgument("planner needs one edge and one server latency per node");
   }
+  if (exits == nullptr || exits->size() != graph.exits.size()) {
+    return InvalidArgument("planner needs one exit sub-graph per exit of the model");
+  }
   std::unique_ptr<EdgePlanner> p(new EdgePlanner());
   p->graph_ = &graph;
+  p->exits_ = exits;
   p->policy_ = std::move(policy);
   p->monitors_ = monitors;
   p->edge_ms_ = std::move(edge_ms);
@@ -80,18 +85,26 @@ Status EdgePlanner::RebuildGraphLocked() {
 }
 
 CutChoice EdgePlanner::MakeChoice(const PlanDecision& decision) const {
-  const Graph& g = *graph_;
   CutChoice c;
-  c.cut = decision.cut;
-  c.cut_id = CutId(g, c.cut);
   c.decision = decision;
+  if (decision.exit_index >= 0) {
+    // Only the exit's nodes run; the policy's cut restricted to them.
+    c.exit_index = decision.exit_index;
+    c.exit = &(*exits_)[static_cast<size_t>(decision.exit_index)];
+    c.cut = RestrictCutToExit(*c.exit, decision.cut);
+  } else {
+    c.cut = decision.cut;
+  }
+  const Graph& g = c.RunGraph(*graph_);
+  c.cut_id = CutId(g, c.cut);
   c.edge_only = c.cut.edge_nodes.size() == g.nodes.size();
   c.server_only = c.cut.edge_nodes.empty();
   c.boundary_bytes = c.edge_only ? 0 : CutBoundaryBytes(g, c.cut);
   std::vector<bool> on_edge(g.nodes.size(), false);
   for (int n : c.cut.edge_nodes) on_edge[static_cast<size_t>(n)] = true;
   for (size_t n = 0; n < on_edge.size(); ++n) {
-    if (!on_edge[n]) c.profiled_server_ms += server_ms_[n];
+    const size_t model_node = c.exit ? static_cast<size_t>(c.exit->nodes[n]) : n;
+    if (!on_edge[n]) c.profiled_server_ms += server_ms_[model_node];
   }
   if (c.edge_only) {
     c.label = "edge only";
@@ -102,11 +115,14 @@ CutChoice EdgePlanner::MakeChoice(const PlanDecision& decision) const {
               std::to_string(c.cut.edge_nodes.size()) + "/" + std::to_string(g.nodes.size()) +
               " on the edge)";
   }
+  if (c.exit != nullptr)
+    c.label += ", exit " + graph_->exits[static_cast<size_t>(c.exit_index)].name;
   return c;
 }
 
 bool EdgePlanner::InstallLocked(CutChoice choice, const std::string& reason, RecutEvent* event) {
   if (current_ != nullptr && current_->cut_id == choice.cut_id &&
+      current_->exit_index == choice.exit_index &&
       current_->cut.edge_nodes == choice.cut.edge_nodes) {
     // Same cut; keep the fresher predictions.
     current_ = std::make_shared<const CutChoice>(std::move(choice));
@@ -185,6 +201,9 @@ void EdgePlanner::MarkServerDown(const std::string& why, RecutEvent* event, bool
   for (size_t n = 0; n < graph_->nodes.size(); ++n) all.edge_nodes.push_back(static_cast<int>(n));
   PlanDecision local;
   local.cut = all;
+  // An early exit stays taken: running the whole model locally instead
+  // would be slower than what the policy chose the exit to avoid.
+  local.exit_index = current_ != nullptr ? current_->exit_index : -1;
   local.policy = "fallback";
   local.reason = why;
   *changed = InstallLocked(MakeChoice(local), "server unavailable: " + why, event);

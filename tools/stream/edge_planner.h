@@ -16,20 +16,29 @@
 #include "plugins/monitor_host.h"
 #include "plugins/policy_host.h"
 #include "seam/cut.h"
+#include "seam/exit_graph.h"
 #include "seam/graph.h"
 #include "seam/status.h"
 
 namespace seam::stream {
 
-// One cut the stream runs with, as every frame sees it.
+// One cut the stream runs with, as every frame sees it. With an early exit
+// (Edgent), the frame runs only the exit's sub-graph: `cut` and `cut_id`
+// are then those of exit->graph, and the frame's output is the exit head's.
 struct CutChoice {
   Cut cut;
   uint64_t cut_id = 0;
+  int exit_index = -1;              // -1: the model's outputs; else Graph::exits index
+  const ExitGraph* exit = nullptr;  // set when exit_index >= 0
+  // The graph this choice runs: the model's, or the exit's sub-graph.
+  const Graph& RunGraph(const Graph& model) const { return exit ? exit->graph : model; }
   bool edge_only = false;
   bool server_only = false;
   int64_t boundary_bytes = 0;
   double profiled_server_ms = 0;  // the server's start-up profile of its part
-  std::string label;              // "edge only", "server only", "after conv3 (7/24 on the edge)"
+  // "edge only", "server only", "after conv3 (7/24 on the edge)", with
+  // ", exit NAME" appended when the choice takes an early exit.
+  std::string label;
   PlanDecision decision;
 };
 
@@ -50,8 +59,10 @@ struct PlannerOptions {
 
 class EdgePlanner {
  public:
-  // `edge_ms` and `server_ms` have one entry per graph node.
-  static Status Create(const Graph& graph, std::shared_ptr<Policy> policy, MonitorSet* monitors,
+  // `edge_ms` and `server_ms` have one entry per graph node. `exits` holds
+  // one ExitGraph per Graph::exits entry (in order) and outlives the planner.
+  static Status Create(const Graph& graph, const std::vector<ExitGraph>* exits,
+                       std::shared_ptr<Policy> policy, MonitorSet* monitors,
                        std::vector<double> edge_ms, std::vector<double> server_ms,
                        const PlannerOptions& options, std::unique_ptr<EdgePlanner>* out);
 
@@ -64,7 +75,8 @@ class EdgePlanner {
 
   // The server's measured compute time for a frame cut by `choice`.
   void ObserveServerCompute(const CutChoice& choice, double measured_ms);
-  // A request failed: plan edge-only until MarkServerUp().
+  // A request failed: plan edge-only (keeping the current exit) until
+  // MarkServerUp().
   void MarkServerDown(const std::string& why, RecutEvent* event, bool* changed);
   void MarkServerUp();
   bool server_down() const;
@@ -79,6 +91,7 @@ class EdgePlanner {
   bool InstallLocked(CutChoice choice, const std::string& reason, RecutEvent* event);
 
   const Graph* graph_ = nullptr;
+  const std::vector<ExitGraph>* exits_ = nullptr;
   std::shared_ptr<Policy> policy_;
   MonitorSet* monitors_ = nullptr;
   std::vector<double> edge_ms_, server_ms_;

@@ -41,6 +41,7 @@ struct EdgeStream::Item {
   std::vector<float> input;
   std::vector<std::vector<float>> outputs;
   WireMessage message;
+  std::vector<uint8_t> prefix;  // an exit frame's request prefix, else empty
   FrameRecord record;
 };
 
@@ -105,7 +106,7 @@ void EdgeStream::Stretch(double measured_ms) {
 
 uint32_t EdgeStream::TimeoutFor(const Item& item) const {
   const PlanConditions c = planner_->conditions();
-  const Graph& g = model_.graph();
+  const Graph& g = item.choice->RunGraph(model_.graph());
   double bytes = static_cast<double>(MessageBytes(item.message));
   for (int t : g.outputs) bytes += static_cast<double>(g.tensors[t].byte_size());
   const double transfer_ms =
@@ -142,23 +143,32 @@ void EdgeStream::ComputeStage(ItemQueue* queue, ItemQueue* spare, Status* status
     }
     item->choice = planner_->Current();
     const CutChoice& choice = *item->choice;
+    const Graph& run = choice.RunGraph(g);  // the model, or the exit's sub-graph
     const std::vector<ConstTensorView> inputs = {{item->input.data(), in_shape}};
+    Session* edge = nullptr;
+    s = SessionFor(Role::kEdge, choice, &edge);
+    if (!s.ok()) {
+      *status = s;
+      break;
+    }
+    item->prefix.clear();
+    if (choice.exit != nullptr) item->prefix = EncodeExitPrefix(choice.exit_index);
     const Clock::time_point t0 = Clock::now();
     if (choice.edge_only) {
       std::vector<TensorView> outputs;
-      item->outputs.resize(g.outputs.size());
-      for (size_t i = 0; i < g.outputs.size(); ++i) {
-        const Shape& shape = g.tensors[g.outputs[i]].shape;
+      item->outputs.resize(run.outputs.size());
+      for (size_t i = 0; i < run.outputs.size(); ++i) {
+        const Shape& shape = run.tensors[run.outputs[i]].shape;
         item->outputs[i].resize(static_cast<size_t>(shape.NumElements()));
         outputs.push_back({item->outputs[i].data(), shape});
       }
-      s = edge_->Run(inputs, outputs);
+      s = edge->Run(inputs, outputs);
     } else {
-      s = edge_->RunUntil(choice.cut, inputs, &boundary);
+      s = edge->RunUntil(choice.cut, inputs, &boundary);
       WireEncodeOptions encode;
       encode.frame_id = static_cast<uint64_t>(k);
       if (s.ok())
-        s = EncodeMessage(g, model_.content_hash(), choice.cut, boundary, encode, &item->message);
+        s = EncodeMessage(run, model_.content_hash(), choice.cut, boundary, encode, &item->message);
     }
     if (!s.ok()) {
       *status = s;
@@ -173,11 +183,25 @@ void EdgeStream::ComputeStage(ItemQueue* queue, ItemQueue* spare, Status* status
   queue->Close();
 }
 
+Status EdgeStream::SessionFor(Role role, const CutChoice& choice, Session** out) {
+  if (choice.exit == nullptr) {
+    *out = role == Role::kEdge       ? edge_.get()
+           : role == Role::kFallback ? fallback_.get()
+                                     : verify_.get();
+    return Status::Ok();
+  }
+  std::unique_ptr<Session>& session =
+      exit_sessions_[static_cast<int>(role)][static_cast<size_t>(choice.exit_index)];
+  if (session == nullptr) SEAM_RETURN_IF_ERROR(sessions_(choice.exit->graph, &session));
+  *out = session.get();
+  return Status::Ok();
+}
+
 Status EdgeStream::SendToServer(Item* item, Status* request_status) {
-  const Graph& g = model_.graph();
   const CutChoice& choice = *item->choice;
+  const Graph& g = choice.RunGraph(model_.graph());
   const uint32_t timeout_ms = TimeoutFor(*item);
-  const size_t sent = MessageBytes(item->message);
+  const size_t sent = item->prefix.size() + MessageBytes(item->message);
   size_t received = 0;
   double server_ms = 0, seconds = 0;
   DecodedMessage decoded;
@@ -207,7 +231,7 @@ Status EdgeStream::SendToServer(Item* item, Status* request_status) {
     server_ms = static_cast<double>(decoded.info.compute_micros) / 1000.0;
     return Status::Ok();
   };
-  *request_status = link_->Request(item->message, timeout_ms, consume, &seconds);
+  *request_status = link_->Request(item->prefix, item->message, timeout_ms, consume, &seconds);
   if (!request_status->ok()) {
     if (request_status->code() == StatusCode::kTimeout && monitors_ != nullptr) {
       // The link could not move these bytes within the timeout: an upper
@@ -226,8 +250,11 @@ Status EdgeStream::SendToServer(Item* item, Status* request_status) {
 }
 
 Status EdgeStream::FinishLocally(Item* item, const std::string& reason) {
-  const Graph& g = model_.graph();
   const CutChoice& choice = *item->choice;
+  // The same graph the frame started on: an exit frame finishes its exit.
+  const Graph& g = choice.RunGraph(model_.graph());
+  Session* fallback = nullptr;
+  SEAM_RETURN_IF_ERROR(SessionFor(Role::kFallback, choice, &fallback));
   DecodedMessage decoded;
   SEAM_RETURN_IF_ERROR(DecodeMessage(g, model_.content_hash(), choice.cut, WireKind::kBoundary,
                                      CutBoundary(g, choice.cut), ViewOf(item->message), &decoded));
@@ -239,7 +266,7 @@ Status EdgeStream::FinishLocally(Item* item, const std::string& reason) {
     outputs.push_back({item->outputs[i].data(), shape});
   }
   const Clock::time_point t0 = Clock::now();
-  SEAM_RETURN_IF_ERROR(fallback_->ResumeFrom(choice.cut, decoded.views, outputs));
+  SEAM_RETURN_IF_ERROR(fallback->ResumeFrom(choice.cut, decoded.views, outputs));
   const double ms = MsSince(t0);
   Stretch(ms);
   item->record.local_ms = ms * std::max(1.0, options_.edge_slowdown);
@@ -249,14 +276,22 @@ Status EdgeStream::FinishLocally(Item* item, const std::string& reason) {
 }
 
 Status EdgeStream::Finish(Item* item) {
-  const Graph& g = model_.graph();
+  const CutChoice& choice = *item->choice;
+  const Graph& g = choice.RunGraph(model_.graph());
   FrameRecord& r = item->record;
   r.frame = item->frame;
-  r.cut = item->choice->label;
-  r.cut_id = item->choice->cut_id;
-  r.edge_nodes = item->choice->cut.edge_nodes.size();
+  r.cut = choice.label;
+  r.cut_id = choice.cut_id;
+  r.edge_nodes = choice.cut.edge_nodes.size();
+  r.exit_index = choice.exit_index;
+  r.exit_name = choice.exit_index >= 0
+                    ? model_.graph().exits[static_cast<size_t>(choice.exit_index)].name
+                    : std::string();
   r.latency_ms = MsSince(item->released);
-  if (verify_ != nullptr) {
+  if (options_.verify) {
+    // Against a local run of the same graph: the whole model, or the exit.
+    Session* verify = nullptr;
+    SEAM_RETURN_IF_ERROR(SessionFor(Role::kVerify, choice, &verify));
     std::vector<std::vector<float>> expected(g.outputs.size());
     std::vector<TensorView> views;
     for (size_t i = 0; i < g.outputs.size(); ++i) {
@@ -264,7 +299,7 @@ Status EdgeStream::Finish(Item* item) {
       expected[i].resize(static_cast<size_t>(shape.NumElements()));
       views.push_back({expected[i].data(), shape});
     }
-    SEAM_RETURN_IF_ERROR(verify_->Run({{item->input.data(), g.tensors[g.inputs[0]].shape}}, views));
+    SEAM_RETURN_IF_ERROR(verify->Run({{item->input.data(), g.tensors[g.inputs[0]].shape}}, views));
     r.verified = 1;
     for (size_t i = 0; i < g.outputs.size(); ++i) {
       if (expected[i].size() != item->outputs[i].size() ||
@@ -289,6 +324,7 @@ Status EdgeStream::Finish(Item* item) {
     }
   }
   ++summary_.frames;
+  if (r.exit_index >= 0) ++summary_.exit_frames;
   if (r.fallback) ++summary_.fallbacks;
   if (r.verified >= 0) ++summary_.verified;
   if (r.verified == 0) ++summary_.mismatches;
@@ -363,9 +399,11 @@ void EdgeStream::PlannerLoop() {
 }
 
 Status EdgeStream::Run(EdgeSummary* summary) {
-  SEAM_RETURN_IF_ERROR(sessions_(&edge_));
-  SEAM_RETURN_IF_ERROR(sessions_(&fallback_));
-  if (options_.verify) SEAM_RETURN_IF_ERROR(sessions_(&verify_));
+  const Graph& g = model_.graph();
+  SEAM_RETURN_IF_ERROR(sessions_(g, &edge_));
+  SEAM_RETURN_IF_ERROR(sessions_(g, &fallback_));
+  if (options_.verify) SEAM_RETURN_IF_ERROR(sessions_(g, &verify_));
+  for (auto& sessions : exit_sessions_) sessions.resize(g.exits.size());
   if (!options_.output_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(options_.output_dir, ec);

@@ -5,7 +5,9 @@
 // in its message, so a re-cut never needs a restart and both ends always
 // agree. A frame whose request fails (timeout, dead server, refusal) is
 // finished locally from its own boundary: no frame is ever lost, and its
-// output still equals the full model's on this backend.
+// output still equals the full model's on this backend. A cut that takes an
+// early exit runs the exit's sub-graph on both sides (and locally when it
+// falls back); the frame's output is then the exit head's.
 #pragma once
 
 #include <atomic>
@@ -27,7 +29,7 @@ namespace seam::stream {
 struct EdgeStreamOptions {
   double rate = 0;           // frames per second; 0 = as fast as the pipeline goes
   std::string output_dir;    // write each frame's outputs here ("" = don't)
-  bool verify = false;       // compare every output with a local full run
+  bool verify = false;       // compare every output with a local full run (of its exit)
   double edge_slowdown = 1;  // emulate an edge this many times slower (sleeps)
   double replan_interval_ms = 250;
   uint32_t min_timeout_ms = 1000;
@@ -39,6 +41,8 @@ struct FrameRecord {
   std::string cut;
   uint64_t cut_id = 0;
   size_t edge_nodes = 0;
+  int exit_index = -1;    // the early exit the frame took; -1: the model's outputs
+  std::string exit_name;  // Graph::exits[exit_index].name, or ""
   double latency_ms = 0;  // from the frame's release to its outputs
   double edge_ms = 0, link_ms = 0, server_ms = 0, local_ms = 0;
   int64_t sent_bytes = 0;
@@ -49,6 +53,7 @@ struct FrameRecord {
 
 struct EdgeSummary {
   int64_t frames = 0, fallbacks = 0, mismatches = 0, verified = 0, recuts = 0;
+  int64_t exit_frames = 0;  // frames that took an early exit
   double median_ms = 0, p90_ms = 0, wall_s = 0;
 };
 
@@ -60,7 +65,8 @@ class EdgeObserver {
   virtual void OnNotice(const std::string& message) = 0;
 };
 
-using SessionFactory = std::function<Status(std::unique_ptr<Session>*)>;
+// Makes a session for `graph`: the model's, or an exit's sub-graph.
+using SessionFactory = std::function<Status(const Graph& graph, std::unique_ptr<Session>*)>;
 
 class EdgeStream {
  public:
@@ -79,6 +85,10 @@ class EdgeStream {
   Status Finish(Item* item);
   Status FinishLocally(Item* item, const std::string& reason);
   Status SendToServer(Item* item, Status* request_status);
+  // The session of `kind` for the graph `choice` runs (exit sessions are made
+  // on first use). Each kind is used by one stage's thread only.
+  enum class Role { kEdge, kFallback, kVerify };
+  Status SessionFor(Role role, const CutChoice& choice, Session** out);
   void Stretch(double measured_ms);
   uint32_t TimeoutFor(const Item& item) const;
 
@@ -92,6 +102,8 @@ class EdgeStream {
   EdgeObserver* observer_;
 
   std::unique_ptr<Session> edge_, fallback_, verify_;
+  // Per early exit, per role (kEdge, kFallback, kVerify).
+  std::vector<std::unique_ptr<Session>> exit_sessions_[3];
   std::atomic<bool> done_{false};
   std::atomic<int64_t> next_frame_{0};
   std::vector<double> latencies_;

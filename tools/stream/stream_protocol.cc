@@ -8,6 +8,7 @@ namespace seam::stream {
 namespace {
 
 constexpr char kWireMagic[kMagicBytes] = {'S', 'E', 'A', 'M', 'W', 'I', 'R', 'E'};
+constexpr char kExitMagic[kMagicBytes] = {'S', 'E', 'A', 'M', 'E', 'X', 'I', 'T'};
 constexpr char kHelloMagic[kMagicBytes] = {'S', 'E', 'A', 'M', 'H', 'E', 'L', 'O'};
 constexpr char kInfoMagic[kMagicBytes] = {'S', 'E', 'A', 'M', 'I', 'N', 'F', 'O'};
 constexpr char kProbeMagic[kMagicBytes] = {'S', 'E', 'A', 'M', 'P', 'R', 'O', 'B'};
@@ -61,9 +62,28 @@ class Reader {
 
 RequestKind ClassifyRequest(const uint8_t* frame0, size_t size) {
   if (HasMagic(frame0, size, kWireMagic)) return RequestKind::kFrame;
+  if (HasMagic(frame0, size, kExitMagic)) return RequestKind::kExitFrame;
   if (HasMagic(frame0, size, kHelloMagic)) return RequestKind::kHello;
   if (HasMagic(frame0, size, kProbeMagic)) return RequestKind::kProbe;
   return RequestKind::kUnknown;
+}
+
+std::vector<uint8_t> EncodeExitPrefix(int exit_index) {
+  std::vector<uint8_t> out(kExitMagic, kExitMagic + kMagicBytes);
+  AppendValue<int32_t>(&out, static_cast<int32_t>(exit_index));
+  return out;
+}
+
+Status DecodeExitPrefix(const uint8_t* data, size_t size, int* exit_index) {
+  if (!HasMagic(data, size, kExitMagic)) return InvalidArgument("not an exit frame request");
+  if (size != kMagicBytes + sizeof(int32_t)) {
+    return InvalidArgument("exit frame prefix has " + std::to_string(size) + " bytes, expected " +
+                           std::to_string(kMagicBytes + sizeof(int32_t)));
+  }
+  int32_t value = 0;
+  std::memcpy(&value, data + kMagicBytes, sizeof(value));
+  *exit_index = value;
+  return Status::Ok();
 }
 
 std::vector<uint8_t> EncodeHelloRequest() {

@@ -2,6 +2,10 @@
 // says what it is:
 //   "SEAMWIRE..."  a frame: boundary tensors of a cut (include/seam/wire.h);
 //                  the reply is the outputs message, or an error reply.
+//   "SEAMEXIT" + int32 exit index, then a wire message: a frame that takes
+//                  early exit E (Graph::exits[E]). The cut and tensors are
+//                  those of the exit's sub-graph (seam/exit_graph.h); the
+//                  reply is the exit head's output.
 //   "SEAMHELO"     hello: the reply describes the server (ServerInfo), so an
 //                  edge checks the model hash and learns per-layer server
 //                  latency before it plans a single cut.
@@ -23,7 +27,7 @@ namespace seam::stream {
 
 constexpr size_t kMagicBytes = 8;
 
-enum class RequestKind { kFrame, kHello, kProbe, kUnknown };
+enum class RequestKind { kFrame, kExitFrame, kHello, kProbe, kUnknown };
 
 // What the first frame of a request is.
 RequestKind ClassifyRequest(const uint8_t* frame0, size_t size);
@@ -36,6 +40,11 @@ struct ServerInfo {
   uint32_t workers = 0;
   std::vector<double> node_ms;  // measured per-node latency, one per graph node
 };
+
+// The first frame of an exit frame request; the wire message follows.
+std::vector<uint8_t> EncodeExitPrefix(int exit_index);
+// The exit index an exit prefix names (not yet checked against a model).
+Status DecodeExitPrefix(const uint8_t* data, size_t size, int* exit_index);
 
 std::vector<uint8_t> EncodeHelloRequest();
 std::vector<uint8_t> EncodeServerInfo(const ServerInfo& info);

@@ -20,18 +20,17 @@ using Frames = std::vector<std::pair<const uint8_t*, size_t>>;
 
 }  // namespace
 
-// One worker thread: its own transport worker socket and its own session, so
-// workers never share an arena or a backend segment.
+// One worker thread: its own transport worker socket and its own sessions
+// (the model's, and one per early exit it has been asked for), so workers
+// never share an arena or a backend segment.
 class StreamServer::Worker {
  public:
   Worker(StreamServer* server, std::unique_ptr<Session> session,
          std::unique_ptr<TransportWorker> socket)
-      : server_(server), session_(std::move(session)), socket_(std::move(socket)) {
-    const Graph& g = server_->model_.graph();
-    for (int t : g.outputs) {
-      outputs_.emplace_back(static_cast<size_t>(g.tensors[t].shape.NumElements()));
-    }
-  }
+      : server_(server),
+        session_(std::move(session)),
+        socket_(std::move(socket)),
+        exit_sessions_(server->exits_.size()) {}
 
   void Loop(const std::atomic<bool>& stop) {
     while (!stop.load()) {
@@ -62,7 +61,12 @@ class StreamServer::Worker {
         return Reply(request, {{ack.data(), ack.size()}});
       }
       case RequestKind::kFrame: {
-        Status s = ServeFrame(request);
+        Status s = ServeFrame(request, 0, server_->model_.graph(), session_.get());
+        if (!s.ok()) Refuse(request, s);
+        return;
+      }
+      case RequestKind::kExitFrame: {
+        Status s = ServeExitFrame(request);
         if (!s.ok()) Refuse(request, s);
         return;
       }
@@ -71,13 +75,43 @@ class StreamServer::Worker {
     }
   }
 
-  Status ServeFrame(const ReceivedMessage& request) {
+  // Checks the exit a request names against the model, then serves the wire
+  // message after the prefix on that exit's sub-graph.
+  Status ServeExitFrame(const ReceivedMessage& request) {
+    int exit_index = -1;
+    SEAM_RETURN_IF_ERROR(
+        DecodeExitPrefix(request.frame_data(0), request.frame_size(0), &exit_index));
     const Graph& g = server_->model_.graph();
+    if (exit_index < 0 || static_cast<size_t>(exit_index) >= server_->exits_.size()) {
+      return InvalidArgument(
+          "the request names exit " + std::to_string(exit_index) + ", but this model has " +
+          std::to_string(g.exits.size()) + " exit(s)" +
+          (g.exits.empty() ? "" : " (0.." + std::to_string(g.exits.size() - 1) + ")"));
+    }
+    if (request.num_frames() < 2)
+      return InvalidArgument("an exit frame request has no wire message");
+    const ExitGraph& exit = server_->exits_[static_cast<size_t>(exit_index)];
+    std::unique_ptr<Session>& session = exit_sessions_[static_cast<size_t>(exit_index)];
+    if (session == nullptr) {
+      // Made on first use: most models' exits are never asked for.
+      SessionOptions options;
+      SEAM_RETURN_IF_ERROR(server_->make_session_options_(exit.graph, &options));
+      SEAM_RETURN_IF_ERROR(Session::Create(exit.graph, options, &session));
+    }
+    SEAM_RETURN_IF_ERROR(ServeFrame(request, 1, exit.graph, session.get()));
+    ++server_->counters_.exit_frames;
+    return Status::Ok();
+  }
+
+  // Serves the wire message in frames [first, ...) of `request` on `g` (the
+  // model's graph or an exit's sub-graph) with `session`, made for `g`.
+  Status ServeFrame(const ReceivedMessage& request, size_t first, const Graph& g,
+                    Session* session) {
     const ContentHash& hash = server_->model_.content_hash();
     WireMessageView view;
-    view.header = request.frame_data(0);
-    view.header_size = request.frame_size(0);
-    for (size_t i = 1; i < request.num_frames(); ++i) {
+    view.header = request.frame_data(first);
+    view.header_size = request.frame_size(first);
+    for (size_t i = first + 1; i < request.num_frames(); ++i) {
       view.payloads.push_back(request.frame_data(i));
       view.payload_sizes.push_back(request.frame_size(i));
     }
@@ -97,12 +131,15 @@ class StreamServer::Worker {
     }
     SEAM_RETURN_IF_ERROR(
         DecodeMessage(g, hash, cut, WireKind::kBoundary, CutBoundary(g, cut), view, &decoded_));
+    outputs_.resize(g.outputs.size());
     std::vector<TensorView> outputs;
     for (size_t i = 0; i < g.outputs.size(); ++i) {
-      outputs.push_back({outputs_[i].data(), g.tensors[g.outputs[i]].shape});
+      const Shape& shape = g.tensors[g.outputs[i]].shape;
+      outputs_[i].resize(static_cast<size_t>(shape.NumElements()));
+      outputs.push_back({outputs_[i].data(), shape});
     }
     const auto start = std::chrono::steady_clock::now();
-    SEAM_RETURN_IF_ERROR(session_->ResumeFrom(cut, decoded_.views, outputs));
+    SEAM_RETURN_IF_ERROR(session->ResumeFrom(cut, decoded_.views, outputs));
     const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                             std::chrono::steady_clock::now() - start)
                             .count();
@@ -141,6 +178,7 @@ class StreamServer::Worker {
   StreamServer* server_;
   std::unique_ptr<Session> session_;
   std::unique_ptr<TransportWorker> socket_;
+  std::vector<std::unique_ptr<Session>> exit_sessions_;  // per exit, made on first use
   std::vector<std::vector<float>> outputs_;
   DecodedMessage decoded_;
   WireMessage reply_;
@@ -158,13 +196,20 @@ Status StreamServer::Create(const Model& model, const ServeOptions& options,
     return InvalidArgument("--workers must be in 1..256, got " + std::to_string(options.workers));
   }
   if (options.endpoint.empty()) return InvalidArgument("an endpoint to bind is required (--bind)");
-  out->reset(new StreamServer(model, options, std::move(make_session_options)));
+  std::unique_ptr<StreamServer> server(
+      new StreamServer(model, options, std::move(make_session_options)));
+  const Graph& g = model.graph();
+  server->exits_.resize(g.exits.size());
+  for (size_t e = 0; e < g.exits.size(); ++e) {
+    SEAM_RETURN_IF_ERROR(MakeExitGraph(g, static_cast<int>(e), &server->exits_[e]));
+  }
+  *out = std::move(server);
   return Status::Ok();
 }
 
 Status StreamServer::ProfileLayers() {
   SessionOptions session_options;
-  SEAM_RETURN_IF_ERROR(make_session_options_(&session_options));
+  SEAM_RETURN_IF_ERROR(make_session_options_(model_.graph(), &session_options));
   Profile profile;
   SEAM_RETURN_IF_ERROR(MeasureLayerLatency(model_, session_options, options_.profile_runs,
                                            &info_.node_ms, &profile));
@@ -186,7 +231,7 @@ Status StreamServer::Serve(const std::atomic<bool>& stop) {
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < options_.workers; ++i) {
     SessionOptions session_options;
-    SEAM_RETURN_IF_ERROR(make_session_options_(&session_options));
+    SEAM_RETURN_IF_ERROR(make_session_options_(model_.graph(), &session_options));
     std::unique_ptr<Session> session;
     SEAM_RETURN_IF_ERROR(Session::Create(model_, session_options, &session));
     std::unique_ptr<TransportWorker> socket;

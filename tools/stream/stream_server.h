@@ -2,7 +2,10 @@
 // model once, measures its per-layer latency, binds a transport and runs a
 // pool of workers; each worker has its own session and answers requests:
 // frames (check model hash and cut, resume, reply with the outputs and the
-// compute time), hellos and bandwidth probes. Back-pressure comes from the
+// compute time), exit frames (the same for an early exit's sub-graph, see
+// seam/exit_graph.h), hellos and bandwidth probes. Nothing is kept per edge:
+// every request names its model hash, exit and cut, so any worker of any
+// server (e.g. behind a `seam broker`) can serve any frame. Back-pressure comes from the
 // transport's bounded queues: a busy pool simply stops taking requests.
 #pragma once
 
@@ -13,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "seam/exit_graph.h"
 #include "seam/model.h"
 #include "seam/session.h"
 #include "seam/status.h"
@@ -30,11 +34,13 @@ struct ServeOptions {
   std::function<void(const ServerInfo&)> on_ready;
 };
 
-// Makes one worker's session options (its own backend instance).
-using SessionOptionsFactory = std::function<Status(SessionOptions*)>;
+// Makes one worker's session options (its own backend instance) for
+// `graph`: the model's graph, or an exit's sub-graph.
+using SessionOptionsFactory = std::function<Status(const Graph& graph, SessionOptions*)>;
 
 struct ServeCounters {
   std::atomic<uint64_t> frames{0};
+  std::atomic<uint64_t> exit_frames{0};  // of `frames`, those that took an early exit
   std::atomic<uint64_t> refused{0};
   std::atomic<uint64_t> hellos{0};
   std::atomic<uint64_t> probes{0};
@@ -63,6 +69,7 @@ class StreamServer {
   const Model& model_;
   ServeOptions options_;
   SessionOptionsFactory make_session_options_;
+  std::vector<ExitGraph> exits_;  // one per Graph::exits entry, shared by the workers
   ServerInfo info_;
   ServeCounters counters_;
 };

@@ -25,13 +25,27 @@
 //     frontend's per-client queues (rcvhwm), then in TCP buffers, then in
 //     the client's queue (sndhwm): nothing inside the server grows without
 //     bound.
-//   * Envelopes. The proxy sends [worker][client id][peer][frames...] to the
-//     backend, so a worker receives [client id][peer][frames...]; it keeps
-//     the client id under a token for reply(), which sends [client id]
-//     [frames...]. `peer` is the CURVE User-Id, read by the proxy where
-//     libzmq attaches it (messages read from the client's connection) and
-//     passed on as a frame, so workers need not rely on metadata surviving
-//     a re-send.
+//   * Envelopes. A client sends [empty][frames...], as a REQ socket would:
+//     the empty delimiter ends the routing envelope, so every ROUTER on the
+//     way (ours, a seam broker's, or a plain zmq_proxy in between) can push
+//     its identity frame in front and the server can tell envelope from
+//     payload. The frontend thus reads [id...][empty][frames...]; the proxy
+//     sends [worker][id...][empty][peer][frames...] to the backend, so a
+//     worker receives [id...][empty][peer][frames...]. It keeps the whole
+//     identity stack under a token for reply(), which sends it back
+//     unchanged: [id...][empty][frames...]. Each ROUTER on the way back pops
+//     its frame and routes by it; the client receives [empty][frames...].
+//     `peer` is the CURVE User-Id, read by the proxy where libzmq attaches
+//     it (messages read from the client's connection) and passed on as a
+//     frame, so workers need not rely on metadata surviving a re-send.
+//   * Brokers (several server processes behind one endpoint). The proxy is
+//     a load-balancing broker already; `worker_endpoint=` also binds its
+//     backend on tcp:// or ipc://, so workers in other processes can join
+//     (`seam broker`). A server with `attach=1` binds nothing: bind(ENDPOINT)
+//     makes each worker a DEALER connected to a broker's worker endpoint,
+//     speaking the same READY / envelope protocol as an in-process worker
+//     (`seam serve --connect`). Such a worker re-announces READY while idle
+//     (every kReannounce), so a restarted broker learns about it again.
 //   * CURVE. The proxy thread also serves ZAP (RFC 27) on a REP socket bound
 //     to inproc://zeromq.zap.01 in the instance's own context, before the
 //     frontend binds. It answers 200 only for client keys found in
@@ -89,6 +103,10 @@ constexpr const char* kZapDomain = "seam";
 // The one-frame message a worker sends when it is idle.
 constexpr char kReady[] = "READY";
 constexpr size_t kReadySize = sizeof(kReady) - 1;
+// An attached worker (attach=1) repeats its READY this often while idle: a
+// broker that restarted lost the first one. The broker ignores a READY from
+// a worker it already counts as idle.
+constexpr auto kReannounce = std::chrono::milliseconds(1000);
 // Envelopes a worker keeps for requests it has not answered; a worker that
 // drops requests without replying must not grow without bound.
 constexpr size_t kMaxPendingReplies = 1024;
@@ -114,6 +132,10 @@ struct Options {
   seam::CurveKeyPair own;         // curve_secret_file
   std::string server_public_key;  // curve_server_key_file (client)
   std::string allow_keys_dir;     // server
+  // Brokers: where remote workers connect (worker_endpoint), or this
+  // server's workers connect to a broker instead of binding (attach).
+  std::string worker_endpoint;
+  bool attach = false;
 };
 
 std::string ZmqMessage(const zmq::error_t& e) {
@@ -278,6 +300,16 @@ void SendFrames(zmq::socket_t& socket, const seam_frame* frames, uint32_t num_fr
   }
 }
 
+// The index of the empty frame that ends the routing envelope of `parts`
+// (at least one identity frame before it), or 0 when there is none.
+size_t FindDelimiter(const std::vector<zmq::message_t>& parts) {
+  if (parts.empty() || parts[0].size() == 0) return 0;  // identities are never empty
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (parts[i].size() == 0) return i;
+  }
+  return 0;
+}
+
 bool SameBytes(const zmq::message_t& a, const zmq::message_t& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size()) == 0;
 }
@@ -346,8 +378,9 @@ class ZmqTransport;
 
 class ZmqWorker final : public Worker {
  public:
-  ZmqWorker(ZmqTransport* owner, std::unique_ptr<zmq::socket_t> socket)
-      : owner_(owner), socket_(std::move(socket)) {}
+  // `attached`: the socket is connected to a broker in another process.
+  ZmqWorker(ZmqTransport* owner, std::unique_ptr<zmq::socket_t> socket, bool attached)
+      : owner_(owner), socket_(std::move(socket)), attached_(attached) {}
   ~ZmqWorker() override { Close(); }
 
   seam_status Receive(uint32_t timeout_ms, seam_received* out, std::string* message) override;
@@ -365,10 +398,13 @@ class ZmqWorker final : public Worker {
  private:
   ZmqTransport* owner_;
   std::unique_ptr<zmq::socket_t> socket_;
+  const bool attached_;
   bool idle_announced_ = false;  // a READY is outstanding at the proxy
+  Clock::time_point announced_at_;
   uint64_t next_token_ = 1;
-  std::unordered_map<uint64_t, zmq::message_t> envelopes_;  // token -> client id
-  std::deque<uint64_t> envelope_order_;                     // oldest first, for eviction
+  // token -> the request's identity stack (the frames before the delimiter)
+  std::unordered_map<uint64_t, std::vector<zmq::message_t>> envelopes_;
+  std::deque<uint64_t> envelope_order_;  // oldest first, for eviction
   ReceivedFrames current_;
   uint64_t current_token_ = 0;
 };
@@ -379,7 +415,8 @@ class ZmqTransport final : public Transport {
   static constexpr const char* kVersion = "1.0.0";
   static constexpr const char* kDescription =
       "ZeroMQ request/reply over tcp:// or ipc:// (DEALER clients, ROUTER server with a "
-      "load-balancing worker pool, optional CURVE with a ZAP allow-list)";
+      "load-balancing worker pool, which can also serve as a broker for workers of other "
+      "processes; optional CURVE with a ZAP allow-list)";
 
   static std::unique_ptr<Transport> Create(const Host& host, Config& config) {
     Options o;
@@ -395,7 +432,21 @@ class ZmqTransport final : public Transport {
     const std::string secret_file = config.String("curve_secret_file", "");
     const std::string server_key_file = config.String("curve_server_key_file", "");
     o.allow_keys_dir = config.String("allow_keys_dir", "");
+    o.worker_endpoint = config.String("worker_endpoint", "");
+    o.attach = config.Bool("attach", false);
     config.Finish();
+
+    if (!o.worker_endpoint.empty()) CheckEndpoint(o.worker_endpoint);
+    if (o.attach && !o.worker_endpoint.empty()) {
+      throw TransportError(SEAM_STATUS_INVALID_ARGUMENT,
+                           "attach=1 (workers join a broker) and worker_endpoint (be a broker) "
+                           "exclude each other");
+    }
+    if (o.attach && (!secret_file.empty() || !o.allow_keys_dir.empty())) {
+      throw TransportError(SEAM_STATUS_INVALID_ARGUMENT,
+                           "attach=1 takes no CURVE keys: the broker's front end encrypts and "
+                           "authenticates edges; its worker endpoint is plaintext");
+    }
 
     if (!secret_file.empty()) {
       std::string error;
@@ -489,6 +540,14 @@ class ZmqTransport final : public Transport {
                    " ms (send queue full)";
         return SEAM_STATUS_TIMEOUT;
       }
+      // The envelope delimiter (see the top of this file). The socket was
+      // writable, so the first part is accepted and the rest follows.
+      zmq::message_t delimiter;
+      if (!client_->send(delimiter, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+        ResetClient();
+        *message = "the send queue refused a request it reported room for";
+        return SEAM_STATUS_IO;
+      }
       SendFrames(*client_, frames, num_frames, &ledger_);
       item.events = ZMQ_POLLIN;
       if (!PollUntil(&item, 1, deadline)) {
@@ -511,7 +570,14 @@ class ZmqTransport final : public Transport {
       ResetClient();
       throw;
     }
-    reply_.Build(0);
+    // A reply is [empty][frames...]: every identity frame was popped on the
+    // way back. Anything else is not an answer from a seam server.
+    if (reply_.parts().size() < 2 || reply_.parts()[0].size() != 0) {
+      ResetClient();
+      *message = "malformed reply from " + endpoint_ + " (no envelope delimiter)";
+      return SEAM_STATUS_IO;
+    }
+    reply_.Build(1);
     seam_received r{};
     r.struct_size = sizeof(r);
     r.num_frames = reply_.num_frames();
@@ -536,6 +602,14 @@ class ZmqTransport final : public Transport {
     if (client_) throw TransportError(SEAM_STATUS_INVALID_ARGUMENT, "instance is a client");
     if (bound_) throw TransportError(SEAM_STATUS_INVALID_ARGUMENT, "already bound");
     CheckEndpoint(endpoint);
+    if (options_.attach) {
+      // Nothing to bind or proxy: each worker connects to the broker.
+      backend_endpoint_ = endpoint;
+      bound_endpoint_ = endpoint;
+      bound_ = true;
+      host_.Log(SEAM_LOG_INFO, "workers attach to the broker at " + endpoint);
+      return;
+    }
     if (options_.curve && options_.allow_keys_dir.empty()) {
       throw TransportError(SEAM_STATUS_INVALID_ARGUMENT,
                            "a CURVE server needs allow_keys_dir (the public keys of the clients "
@@ -559,6 +633,20 @@ class ZmqTransport final : public Transport {
       backend_->set(zmq::sockopt::linger, 0);
       backend_->set(zmq::sockopt::router_mandatory, true);  // detect closed workers
       backend_->bind(backend_endpoint_);
+      if (!options_.worker_endpoint.empty()) {
+        // A broker: workers of other processes join here too. Heartbeats
+        // drop a dead worker host's connection (and with it its READY)
+        // without waiting for TCP.
+        ApplyCommonOptions(*backend_);
+        backend_->set(zmq::sockopt::linger, 0);
+        try {
+          backend_->bind(options_.worker_endpoint);
+        } catch (const zmq::error_t& e) {
+          throw TransportError(SEAM_STATUS_IO, "cannot bind worker_endpoint " +
+                                                   options_.worker_endpoint + ": " + ZmqMessage(e));
+        }
+        worker_bound_endpoint_ = backend_->get(zmq::sockopt::last_endpoint);
+      }
       control_ = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::pair);
       control_->set(zmq::sockopt::linger, 0);
       control_->bind(control_endpoint);
@@ -595,16 +683,25 @@ class ZmqTransport final : public Transport {
               "serving on " + bound_endpoint_ +
                   (options_.curve ? " (CURVE, " + std::to_string(allowed_keys_.size()) +
                                         " allowed client key(s))"
-                                  : " (plaintext)"));
+                                  : " (plaintext)") +
+                  (worker_bound_endpoint_.empty()
+                       ? ""
+                       : "; workers join at " + worker_bound_endpoint_ + " (plaintext)"));
   }
 
   std::unique_ptr<Worker> OpenWorker() override {
     if (!bound_) throw TransportError(SEAM_STATUS_INVALID_ARGUMENT, "open_worker() before bind()");
     auto socket = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::dealer);
+    if (options_.attach) ApplyCommonOptions(*socket);  // a real network link: limits, heartbeats
     socket->set(zmq::sockopt::linger, 0);
     socket->set(zmq::sockopt::sndtimeo, options_.reply_timeout_ms);
-    socket->connect(backend_endpoint_);
-    auto worker = std::make_unique<ZmqWorker>(this, std::move(socket));
+    try {
+      socket->connect(backend_endpoint_);
+    } catch (const zmq::error_t& e) {
+      throw TransportError(
+          SEAM_STATUS_IO, "cannot connect a worker to " + backend_endpoint_ + ": " + ZmqMessage(e));
+    }
+    auto worker = std::make_unique<ZmqWorker>(this, std::move(socket), options_.attach);
     std::lock_guard<std::mutex> lock(workers_mutex_);
     workers_.insert(worker.get());
     return worker;
@@ -688,7 +785,7 @@ class ZmqTransport final : public Transport {
     proxy_.join();
     host_.Log(SEAM_LOG_INFO, "closed " + bound_endpoint_ + ": " + std::to_string(served_) +
                                  " request(s) served, " + std::to_string(dropped_requests_) +
-                                 " request(s) dropped as over-limit, " +
+                                 " request(s) dropped (over a limit or malformed), " +
                                  std::to_string(dropped_replies_) +
                                  " reply(ies) to departed clients dropped, " +
                                  std::to_string(zap_denied_) + " handshake(s) refused");
@@ -761,12 +858,21 @@ class ZmqTransport final : public Transport {
     }
   }
 
-  // Checks a request from the frontend ([client id][frames...]) against the
-  // limits and appends the peer frame; false (message dropped) when it fails.
+  // Checks a request from the frontend ([id...][empty][frames...]) against
+  // the limits and inserts the peer frame after the delimiter; false
+  // (message dropped) when it fails.
   bool Admit(std::vector<zmq::message_t>* msg) {
+    const size_t delimiter = FindDelimiter(*msg);
+    if (delimiter == 0) {
+      LogLimited(++dropped_requests_, SEAM_LOG_WARNING,
+                 "dropped a request without an envelope delimiter (not a seam zeromq client of "
+                 "this version)");
+      msg->clear();
+      return false;
+    }
     uint64_t total = 0;
-    for (size_t i = 1; i < msg->size(); ++i) total += (*msg)[i].size();
-    const size_t frames = msg->size() - 1;
+    for (size_t i = delimiter + 1; i < msg->size(); ++i) total += (*msg)[i].size();
+    const size_t frames = msg->size() - delimiter - 1;
     if (frames == 0 || frames > options_.max_frames || total > options_.max_message_bytes) {
       LogLimited(++dropped_requests_, SEAM_LOG_WARNING,
                  "dropped a request of " + std::to_string(total) + " bytes in " +
@@ -779,9 +885,10 @@ class ZmqTransport final : public Transport {
     // The authenticated identity travels as its own frame: metadata is
     // attached to messages read from a connection, and a worker reads a
     // message the proxy re-sent.
-    const char* user = zmq_msg_gets((*msg)[1].handle(), "User-Id");
+    const char* user = zmq_msg_gets((*msg)[delimiter + 1].handle(), "User-Id");
     const size_t user_len = user ? std::min<size_t>(std::strlen(user), 63) : 0;
-    msg->insert(msg->begin() + 1, zmq::message_t(user, user_len));
+    msg->insert(msg->begin() + static_cast<std::ptrdiff_t>(delimiter) + 1,
+                zmq::message_t(user, user_len));
     return true;
   }
 
@@ -811,8 +918,8 @@ class ZmqTransport final : public Transport {
     }
   }
 
-  // A message from a worker: [worker id]["READY"] or [worker id][client id]
-  // [frames...] (a reply).
+  // A message from a worker: [worker id]["READY"] or [worker id][id...]
+  // [empty][frames...] (a reply, routed by its first id).
   void FromWorker(std::vector<zmq::message_t>* msg, std::deque<zmq::message_t>* idle) {
     if (msg->size() == 2 && (*msg)[1].size() == kReadySize &&
         std::memcmp((*msg)[1].data(), kReady, kReadySize) == 0) {
@@ -822,7 +929,11 @@ class ZmqTransport final : public Transport {
       idle->push_back(std::move((*msg)[0]));
       return;
     }
-    if (msg->size() < 3) {
+    bool has_delimiter = false;
+    for (size_t i = 2; i + 1 < msg->size() && !has_delimiter; ++i) {
+      has_delimiter = (*msg)[i].size() == 0;
+    }
+    if (!has_delimiter || (*msg)[1].size() == 0) {
       LogLimited(++malformed_from_workers_, SEAM_LOG_ERROR, "malformed message from a worker");
       return;
     }
@@ -904,6 +1015,7 @@ class ZmqTransport final : public Transport {
   bool bound_ = false;
   std::string bound_endpoint_;
   std::string backend_endpoint_;
+  std::string worker_bound_endpoint_;  // a broker's worker_endpoint, as bound
   std::unique_ptr<zmq::socket_t> frontend_, backend_, control_, zap_;
   std::unique_ptr<zmq::socket_t> control_client_;  // the owner's end of control_
   std::set<std::string> allowed_keys_;             // binary CURVE keys
@@ -921,6 +1033,7 @@ seam_status ZmqWorker::Receive(uint32_t timeout_ms, seam_received* out, std::str
     *message = "worker is closed";
     return SEAM_STATUS_UNAVAILABLE;
   }
+  size_t delimiter = 0;
   try {
     if (!idle_announced_) {
       zmq::message_t ready(kReady, kReadySize);
@@ -929,11 +1042,23 @@ seam_status ZmqWorker::Receive(uint32_t timeout_ms, seam_received* out, std::str
         return SEAM_STATUS_IO;
       }
       idle_announced_ = true;
+      announced_at_ = Clock::now();
     }
     zmq_pollitem_t item{socket_->handle(), 0, ZMQ_POLLIN, 0};
-    if (!PollUntil(&item, 1, Clock::now() + std::chrono::milliseconds(timeout_ms))) {
-      *message = "no request within " + std::to_string(timeout_ms) + " ms";
-      return SEAM_STATUS_TIMEOUT;
+    const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+      const Clock::time_point until =
+          attached_ ? std::min(deadline, announced_at_ + kReannounce) : deadline;
+      if (PollUntil(&item, 1, until)) break;
+      if (Clock::now() >= deadline) {
+        *message = "no request within " + std::to_string(timeout_ms) + " ms";
+        return SEAM_STATUS_TIMEOUT;
+      }
+      // Attached and idle for kReannounce: tell the broker again, in case
+      // it restarted and forgot us (it ignores a repeat from an idle worker).
+      zmq::message_t ready(kReady, kReadySize);
+      (void)socket_->send(ready, zmq::send_flags::dontwait);
+      announced_at_ = Clock::now();
     }
     std::vector<zmq::message_t>& parts = current_.parts();
     if (!ReceiveMessage(*socket_, &parts)) {
@@ -941,7 +1066,9 @@ seam_status ZmqWorker::Receive(uint32_t timeout_ms, seam_received* out, std::str
       return SEAM_STATUS_IO;
     }
     idle_announced_ = false;  // the proxy spent our READY on this request
-    if (parts.size() < 3) {
+    // [id...][empty][peer][frames...], at least one frame.
+    delimiter = FindDelimiter(parts);
+    if (delimiter == 0 || parts.size() < delimiter + 3) {
       current_.Release();
       *message = "malformed message from the proxy";
       return SEAM_STATUS_INTERNAL;
@@ -953,7 +1080,9 @@ seam_status ZmqWorker::Receive(uint32_t timeout_ms, seam_received* out, std::str
   }
   std::vector<zmq::message_t>& parts = current_.parts();
   const uint64_t token = next_token_++;
-  envelopes_.emplace(token, std::move(parts[0]));
+  std::vector<zmq::message_t> envelope(delimiter);
+  for (size_t i = 0; i < delimiter; ++i) envelope[i] = std::move(parts[i]);
+  envelopes_.emplace(token, std::move(envelope));
   envelope_order_.push_back(token);
   while (envelope_order_.size() > kMaxPendingReplies) {
     // Forgetting the oldest unanswered request only means its client times
@@ -961,14 +1090,15 @@ seam_status ZmqWorker::Receive(uint32_t timeout_ms, seam_received* out, std::str
     envelopes_.erase(envelope_order_.front());
     envelope_order_.pop_front();
   }
-  current_.Build(2);
+  current_.Build(delimiter + 2);
   seam_received r{};
   r.struct_size = sizeof(r);
   r.num_frames = current_.num_frames();
   r.frames = current_.frames();
   r.token = token;
-  const size_t peer_len = std::min(parts[1].size(), sizeof(r.peer) - 1);
-  std::memcpy(r.peer, parts[1].data(), peer_len);
+  const zmq::message_t& peer = parts[delimiter + 1];
+  const size_t peer_len = std::min(peer.size(), sizeof(r.peer) - 1);
+  std::memcpy(r.peer, peer.data(), peer_len);
   r.peer[peer_len] = '\0';
   current_token_ = token;
   CopyReceived(r, out);
@@ -994,16 +1124,22 @@ seam_status ZmqWorker::Reply(uint64_t token, const seam_frame* frames, uint32_t 
                " / max_frames=" + std::to_string(o.max_frames);
     return SEAM_STATUS_INVALID_ARGUMENT;
   }
-  zmq::message_t client = std::move(it->second);
+  std::vector<zmq::message_t> envelope = std::move(it->second);
   envelopes_.erase(it);
   envelope_order_.erase(std::find(envelope_order_.begin(), envelope_order_.end(), token));
   try {
     // Blocking (sndtimeo = reply_timeout_ms): the proxy drains replies
-    // continuously, so this waits only if the proxy is stuck.
-    if (!socket_->send(client, zmq::send_flags::sndmore)) {
+    // continuously, so this waits only if the proxy is stuck. The identity
+    // stack goes back unchanged, then the delimiter.
+    if (!socket_->send(envelope[0], zmq::send_flags::sndmore)) {
       *message = "the proxy did not take the reply within reply_timeout_ms";
       return SEAM_STATUS_TIMEOUT;
     }
+    for (size_t i = 1; i < envelope.size(); ++i) {
+      (void)socket_->send(envelope[i], zmq::send_flags::sndmore);
+    }
+    zmq::message_t delimiter;
+    (void)socket_->send(delimiter, zmq::send_flags::sndmore);
     SendFrames(*socket_, frames, num_frames);
   } catch (const zmq::error_t& e) {
     *message = "reply failed: " + ZmqMessage(e);
