@@ -9,8 +9,6 @@
 
 namespace seam {
 
-namespace fb = ::seam::fb;
-
 Status ComputeContentHash(const uint8_t* data, size_t size, ContentHash* out) {
   if (data == nullptr || size < 16 || size > kMaxModelBytes) {
     return InvalidModel("not a .seam model: size " + std::to_string(size) + " bytes");
