@@ -721,7 +721,13 @@ int SweepMain(const std::vector<std::string>& args) {
   if (status.ok()) status = sweep::ParsePercentList(mem_text, "--mem-stress", &settings.mem_levels);
   if (status.ok()) status = sweep::ParseLinkList(link_text, &settings.links);
   double max_cell_ms = 0;
-  if (status.ok()) status = ParseDurationMs(max_cell_text, &max_cell_ms);
+  if (status.ok()) {
+    // A bare number is seconds here (the flag says so), unlike ParseDurationMs.
+    char* end = nullptr;
+    std::strtod(max_cell_text.c_str(), &end);
+    const bool bare = end != max_cell_text.c_str() && *end == '\0';
+    status = ParseDurationMs(bare ? max_cell_text + "s" : max_cell_text, &max_cell_ms);
+  }
   if (status.ok() && !(max_cell_ms >= 1000))
     status = InvalidArgument("--max-cell-s must be at least 1s, got '" + max_cell_text + "'");
   settings.max_cell_s = max_cell_ms / 1000;

@@ -95,8 +95,8 @@ TEST(SweepCliTest, TinySweepWritesOneRowPerCellAndARerunSkipsThemAll) {
   Workspace ws;
   ws.BuildModel("lenet5", "lenet5.seam");
   const std::vector<std::string> args = {
-      "sweep",    "lenet5.seam", "--cpu-stress", "0,40",  "--link", "50Mbit", "--runs", "2",
-      "--warmup", "1",           "-o",           "r.csv", "--json"};
+      "sweep",    "lenet5.seam", "--cpu-stress", "0,40",  "--link",       "50Mbit", "--runs", "2",
+      "--warmup", "1",           "-o",           "r.csv", "--max-cell-s", "60",     "--json"};
   auto first = ws.Run("sweep", args, 120);
   ASSERT_EQ(first->exit_code(), 0) << first->Describe();
   const Json summary = ParseLastJsonLine(first->Out());
@@ -283,6 +283,7 @@ TEST(SweepCliTest, BadArgumentsAreUsageErrors) {
       {{"sweep", "lenet5.seam", "-o", "r.csv", "--cuts", "none"}, "nothing to measure"},
       {{"sweep", "lenet5.seam", "-o", "r.csv", "--edge-slowdown", "0.5"}, "--edge-slowdown"},
       {{"sweep", "lenet5.seam", "-o", "r.csv", "--mem-cap", "lots"}, "--mem-cap"},
+      {{"sweep", "lenet5.seam", "-o", "r.csv", "--max-cell-s", "0.5"}, "--max-cell-s"},
   };
   for (const auto& [args, mention] : cases) {
     const CliResult r = RunCli(args, ws.dir().path(), 60);
