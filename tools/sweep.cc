@@ -388,8 +388,11 @@ CellOutcome RunCell(const Cell& cell, const Settings& settings, const std::strin
   const double transfer_ms =
       static_cast<double>(bytes) * 8 / (link.bandwidth_mbps * 1e6) * 1000 + link.rtt_ms;
   const double timeout_ms = std::clamp(3 * transfer_ms + 10000, 2000.0, 3600000.0);
+  // seam edge takes at most 600 s as the least wait and 3600 s as the most.
+  std::snprintf(number, sizeof(number), "%.0f", std::min(timeout_ms, 600000.0));
+  args.insert(args.end(), {"--timeout-ms", number});
   std::snprintf(number, sizeof(number), "%.0f", timeout_ms);
-  args.insert(args.end(), {"--timeout-ms", number, "--max-timeout-ms", number});
+  args.insert(args.end(), {"--max-timeout-ms", number});
   if (!link.edge_arg.empty()) {
     args.insert(args.end(), {"--link", link.edge_arg});
   } else {
