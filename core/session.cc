@@ -21,7 +21,7 @@ constexpr size_t kTailPadding = 64;
 struct Step {
   std::vector<int> nodes;  // one node for a reference step
   const ReferenceKernel* kernel = nullptr;
-  std::vector<InputTensor> inputs;    // reference step arguments
+  std::vector<InputTensor> inputs;  // reference step arguments
   std::vector<OutputTensor> outputs;
   std::unique_ptr<Segment> segment;
   SegmentSpec spec;
@@ -63,7 +63,8 @@ Status Session::Init(const Graph& graph, const SessionOptions& options) {
   graph_ = &graph;
   options_ = options;
   if (options.num_threads < 0 || options.num_threads > 256) {
-    return InvalidArgument("num_threads must be 0..256, got " + std::to_string(options.num_threads));
+    return InvalidArgument("num_threads must be 0..256, got " +
+                           std::to_string(options.num_threads));
   }
   int threads = options.num_threads;
   if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -129,7 +130,8 @@ Status Session::MakePlan(const std::vector<int>& nodes, const std::vector<int>& 
     for (int n : step.nodes) {
       for (int32_t t : g.nodes[n].inputs) {
         if (t < 0 || g.tensors[t].is_constant() || producer_step[t] == s) continue;
-        if (std::find(step.spec.inputs.begin(), step.spec.inputs.end(), t) == step.spec.inputs.end()) {
+        if (std::find(step.spec.inputs.begin(), step.spec.inputs.end(), t) ==
+            step.spec.inputs.end()) {
           step.spec.inputs.push_back(t);
         }
       }
@@ -235,8 +237,8 @@ Status Session::EnsureArena(size_t bytes) {
 Status Session::BindAllPlans() {
   if (full_plan_) SEAM_RETURN_IF_ERROR(BindPlan(full_plan_.get()));
   for (auto& entry : cut_plans_) {
-    SEAM_RETURN_IF_ERROR(BindPlan(entry.second.first.get()));
-    SEAM_RETURN_IF_ERROR(BindPlan(entry.second.second.get()));
+    SEAM_RETURN_IF_ERROR(BindPlan(entry.second.edge.get()));
+    SEAM_RETURN_IF_ERROR(BindPlan(entry.second.server.get()));
   }
   return Status::Ok();
 }
@@ -439,7 +441,8 @@ Status Session::Run(const std::vector<ConstTensorView>& inputs,
   for (size_t i = 0; i < inputs.size(); ++i) entry_scratch_[i] = inputs[i].data;
   SEAM_RETURN_IF_ERROR(RunPlan(full_plan_.get(), entry_scratch_));
   for (size_t i = 0; i < outputs.size(); ++i) {
-    std::memcpy(outputs[i].data, TensorData(g.outputs[i]).data, g.tensors[g.outputs[i]].byte_size());
+    std::memcpy(outputs[i].data, TensorData(g.outputs[i]).data,
+                g.tensors[g.outputs[i]].byte_size());
   }
   return Status::Ok();
 }
@@ -474,12 +477,34 @@ Status Session::CutPlans(const Cut& cut, Plan** edge, Plan** server) {
     // Making the server plan may have grown (moved) the arena, which rebinds
     // only the plans already stored: bind the edge plan to the arena again.
     if (arena_ != nullptr) SEAM_RETURN_IF_ERROR(BindPlan(edge_plan.get()));
-    it = cut_plans_.emplace(cut.edge_nodes, std::make_pair(std::move(edge_plan), std::move(server_plan)))
-             .first;
+    EvictCutPlans();  // make room for this cut
+    CutPlanPair pair;
+    pair.edge = std::move(edge_plan);
+    pair.server = std::move(server_plan);
+    it = cut_plans_.emplace(cut.edge_nodes, std::move(pair)).first;
   }
-  *edge = it->second.first.get();
-  *server = it->second.second.get();
+  it->second.last_use = ++use_clock_;
+  *edge = it->second.edge.get();
+  *server = it->second.server.get();
   return Status::Ok();
+}
+
+void Session::EvictCutPlans() {
+  const size_t limit = options_.max_cut_plans;
+  if (limit == 0) return;
+  while (!cut_plans_.empty() && cut_plans_.size() >= limit) {
+    // A linear scan: the bound is small (tens), and eviction happens only
+    // when a new cut is planned, which costs far more.
+    auto oldest = cut_plans_.begin();
+    for (auto it = cut_plans_.begin(); it != cut_plans_.end(); ++it) {
+      if (it->second.last_use < oldest->second.last_use) oldest = it;
+    }
+    if (current_plan_ == oldest->second.edge.get() ||
+        current_plan_ == oldest->second.server.get()) {
+      current_plan_ = nullptr;
+    }
+    cut_plans_.erase(oldest);
+  }
 }
 
 Status Session::PrepareCut(const Cut& cut) {
@@ -515,7 +540,8 @@ Status Session::ResumeFrom(const Cut& cut, const std::vector<ConstTensorView>& b
   for (size_t i = 0; i < boundary.size(); ++i) entry_scratch_[i] = boundary[i].data;
   SEAM_RETURN_IF_ERROR(RunPlan(server, entry_scratch_));
   for (size_t i = 0; i < outputs.size(); ++i) {
-    std::memcpy(outputs[i].data, TensorData(g.outputs[i]).data, g.tensors[g.outputs[i]].byte_size());
+    std::memcpy(outputs[i].data, TensorData(g.outputs[i]).data,
+                g.tensors[g.outputs[i]].byte_size());
   }
   return Status::Ok();
 }

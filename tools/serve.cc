@@ -30,7 +30,7 @@ void OnSignal(int) { g_stop = true; }
 int ServeMain(const std::vector<std::string>& args) {
   std::string model_path, endpoint, connect, backend = "auto", curve_secret, allow_keys;
   std::vector<std::string> transport_options;
-  int64_t workers = 2, threads = 1, profile_runs = 5;
+  int64_t workers = 2, threads = 1, profile_runs = 5, max_cut_plans = 32;
   bool json = false, verbose = false;
   ArgParser parser(kCommand,
                    "Serve the server half of split inference: edges send the boundary tensors of "
@@ -44,6 +44,10 @@ int ServeMain(const std::vector<std::string>& args) {
   parser.AddInt("workers", 'w', "N", "worker threads, each with its own session", &workers, 1, 256);
   parser.AddString("backend", 'b', "NAME", BackendFlagHelp(), &backend);
   parser.AddInt("threads", 't', "N", "threads per worker's session", &threads, 0, 256);
+  parser.AddInt("max-cut-plans", 0, "N",
+                "cuts whose plans each worker keeps (least recently used dropped); bounds the "
+                "memory edges can make the server spend by naming many cuts",
+                &max_cut_plans, 1, 4096);
   parser.AddInt("profile-runs", 0, "N", "runs per layer of the start-up latency profile",
                 &profile_runs, 1, 1000);
   parser.AddString("curve-secret", 0, "FILE",
@@ -100,7 +104,9 @@ int ServeMain(const std::vector<std::string>& args) {
   status = LoadModel(model_path, &model);
   if (!status.ok()) return ReportError(kCommand, status);
   auto factory = [&](const Graph& graph, SessionOptions* out) {
-    return MakeSessionOptions(graph, backend, static_cast<int>(threads), false, out);
+    SEAM_RETURN_IF_ERROR(MakeSessionOptions(graph, backend, static_cast<int>(threads), false, out));
+    out->max_cut_plans = static_cast<size_t>(max_cut_plans);
+    return Status::Ok();
   };
   options.on_ready = [&](const stream::ServerInfo& info) {
     if (json) {

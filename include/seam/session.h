@@ -39,6 +39,12 @@ struct SessionOptions {
   // fails (kOutOfMemory) instead of growing it. For firmware with a static
   // memory budget.
   bool caller_arena = false;
+  // Most cuts whose edge and server plans are kept (least recently used
+  // dropped first; a dropped cut is planned again when it comes back).
+  // 0 keeps every cut. A server facing remote edges sets a bound: each
+  // distinct cut a client names costs its plans' memory (and backend
+  // primitives) otherwise.
+  size_t max_cut_plans = 0;
 };
 
 // Alignment of the activation arena (and of a caller-supplied one).
@@ -118,6 +124,10 @@ class Session {
   // plan and every cut used or prepared. With caller_arena, PrepareCut every
   // cut you will run before asking, then BindArena at least this much.
   size_t ArenaBytesRequired() const { return required_bytes_; }
+  // How many cuts' plans the session keeps right now (<= max_cut_plans when set).
+  size_t CachedCutPlans() const { return cut_plans_.size(); }
+  // Whether the plans of `cut` are kept right now.
+  bool HasCutPlans(const Cut& cut) const { return cut_plans_.count(cut.edge_nodes) != 0; }
   // caller_arena only: makes `memory` (kArenaAlignment-aligned, `bytes` long,
   // outliving the session) the arena and binds every plan to it. May be called
   // again with a larger block, e.g. after a PrepareCut failed for lack of room.
@@ -150,7 +160,15 @@ class Session {
   SessionOptions options_;
   std::vector<bool> on_backend_;
   std::unique_ptr<Plan> full_plan_;
-  std::map<std::vector<int>, std::pair<std::unique_ptr<Plan>, std::unique_ptr<Plan>>> cut_plans_;
+  struct CutPlanPair {
+    std::unique_ptr<Plan> edge;
+    std::unique_ptr<Plan> server;
+    uint64_t last_use = 0;  // use_clock_ when last asked for
+  };
+  // Drops least recently used cuts until one more fits under max_cut_plans.
+  void EvictCutPlans();
+  std::map<std::vector<int>, CutPlanPair> cut_plans_;
+  uint64_t use_clock_ = 0;
   Plan* current_plan_ = nullptr;
   std::vector<uint8_t> arena_storage_;
   uint8_t* arena_ = nullptr;
