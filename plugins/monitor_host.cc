@@ -27,8 +27,9 @@ Status Monitor::Load(const std::string& name_or_path,
                                     &instance, error, sizeof(error));
   error[sizeof(error) - 1] = '\0';
   if (st != SEAM_STATUS_OK || instance == nullptr) {
-    return InvalidArgument("monitor '" + std::string(library->info().name) + "' failed to start: " +
-                           (error[0] ? error : "status " + std::to_string(st)));
+    return InvalidArgument(
+        "monitor '" + std::string(library->info().name) + "' (" + library->path() +
+        ") failed to start: " + (error[0] ? error : "status " + std::to_string(st)));
   }
   std::shared_ptr<Monitor> monitor(new Monitor());
   monitor->library_ = std::move(library);
@@ -86,6 +87,19 @@ void MonitorSet::Replace(std::shared_ptr<Monitor> monitor) {
     }
   }
   monitors_.push_back(std::move(monitor));
+}
+
+bool MonitorSet::ReplaceAt(size_t index, std::shared_ptr<Monitor> monitor) {
+  std::shared_ptr<Monitor> old;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (index >= monitors_.size()) return false;
+    old = std::move(monitors_[index]);
+    monitors_[index] = std::move(monitor);
+  }
+  // A sample running now holds its own reference; the old monitor goes
+  // when that ends, or here, outside the lock.
+  return true;
 }
 
 std::vector<std::string> MonitorSet::Names() const {

@@ -26,6 +26,7 @@ class Monitor {
                      std::shared_ptr<Monitor>* out, PluginHost* host = DefaultPluginHost());
 
   const std::string& name() const { return name_; }
+  const PluginLibrary& library() const { return *library_; }
   // kUnavailable-style results (no reading yet) come back as OK with valid == 0.
   Status Sample(seam_readings* out);
   void ObserveTransfer(uint64_t bytes, double seconds);
@@ -46,6 +47,10 @@ class MonitorSet {
   void Add(std::shared_ptr<Monitor> monitor);
   // Replaces the monitor of the same name (hot swap), or adds it.
   void Replace(std::shared_ptr<Monitor> monitor);
+  // Replaces the `index`-th monitor added (a reload of the same plugin spec,
+  // which may now be another plugin, or a second instance of one name).
+  // False when there is no such monitor.
+  bool ReplaceAt(size_t index, std::shared_ptr<Monitor> monitor);
   std::vector<std::string> Names() const;
   // Updates `conditions` with every fresh reading; returns the first error
   // but still applies the other monitors' readings.

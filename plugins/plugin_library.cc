@@ -4,12 +4,14 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
-
-#include <chrono>
-#include <cstdlib>
-#include <algorithm>
-#include <cstring>
 #include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
 
 #include "core/logging.h"
 
@@ -75,13 +77,63 @@ PluginLibrary::~PluginLibrary() {
   if (handle_ != nullptr) dlclose(handle_);
 }
 
+namespace {
+
+// dlopen() first looks for an already loaded object by the name it is given
+// and returns that one, even when the file at that path has been replaced
+// since (a plugin updated by rename() and then reloaded: `seam edge` on
+// SIGHUP). So while an object of this name is loaded, the file is opened
+// through a name never used before: a symlink in a fresh private directory,
+// removed right after. dlopen() still recognises an unchanged file by its
+// inode and shares the loaded object, so only a replaced file loads anew.
+void* OpenFresh(const std::string& path, std::string* error) {
+  auto open = [error](const std::string& name, const std::string& shown) -> void* {
+    void* handle = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      const char* e = dlerror();
+      *error = e != nullptr ? e : "unknown error";
+      // Errors name the file as the user gave it, not the private alias.
+      for (size_t at = error->find(name); at != std::string::npos; at = error->find(name, at)) {
+        error->replace(at, name.size(), shown);
+        at += shown.size();
+      }
+    }
+    return handle;
+  };
+  void* loaded = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+  dlerror();  // a refused RTLD_NOLOAD leaves an error behind
+  if (loaded == nullptr) return open(path, path);
+  dlclose(loaded);  // RTLD_NOLOAD took a reference
+  char target[PATH_MAX];
+  const char* tmp = std::getenv("TMPDIR");
+  std::string dir =
+      std::string(tmp != nullptr && tmp[0] != '\0' ? tmp : "/tmp") + "/seam-plugin-XXXXXX";
+  if (realpath(path.c_str(), target) == nullptr || mkdtemp(dir.data()) == nullptr) {
+    return open(path, path);  // no alias possible: plain dlopen, as before
+  }
+  // The counter keeps names unique in this process even if mkdtemp() ever
+  // hands out a directory name again.
+  static std::atomic<uint64_t> counter{0};
+  const std::string alias =
+      dir + "/" + std::to_string(counter++) + "_" + path.substr(path.find_last_of('/') + 1);
+  void* handle = nullptr;
+  if (symlink(target, alias.c_str()) == 0) {
+    handle = open(alias, path);
+    unlink(alias.c_str());
+  } else {
+    handle = open(path, path);
+  }
+  rmdir(dir.c_str());
+  return handle;
+}
+
+}  // namespace
+
 Status PluginLibrary::Open(const std::string& path, uint32_t expected_kind, PluginHost* host,
                            std::shared_ptr<PluginLibrary>* out) {
-  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) {
-    const char* err = dlerror();
-    return NotFound("cannot load plugin '" + path + "': " + (err ? err : "unknown error"));
-  }
+  std::string error;
+  void* handle = OpenFresh(path, &error);
+  if (handle == nullptr) return NotFound("cannot load plugin '" + path + "': " + error);
   std::shared_ptr<PluginLibrary> lib(new PluginLibrary());
   lib->handle_ = handle;
   lib->path_ = path;
@@ -152,23 +204,33 @@ std::string FileNameFor(const std::string& name, uint32_t kind) {
 }
 }  // namespace
 
-Status PluginLibrary::OpenByName(const std::string& name_or_path, uint32_t expected_kind,
-                                 PluginHost* host, std::shared_ptr<PluginLibrary>* out) {
+Status PluginLibrary::Resolve(const std::string& name_or_path, uint32_t kind, std::string* path) {
   if (name_or_path.find('/') != std::string::npos) {
-    return Open(name_or_path, expected_kind, host, out);
+    *path = name_or_path;
+    return Status::Ok();
   }
-  const std::string file = FileNameFor(name_or_path, expected_kind);
+  const std::string file = FileNameFor(name_or_path, kind);
   std::string tried;
   for (const std::string& dir : SearchPath()) {
-    const std::string path = dir + "/" + file;
-    if (access(path.c_str(), R_OK) == 0) return Open(path, expected_kind, host, out);
+    const std::string candidate = dir + "/" + file;
+    if (access(candidate.c_str(), R_OK) == 0) {
+      *path = candidate;
+      return Status::Ok();
+    }
     tried += (tried.empty() ? "" : ", ") + dir;
   }
   std::string available;
-  for (const std::string& n : ListAvailable(expected_kind)) available += (available.empty() ? "" : ", ") + n;
-  return NotFound(std::string("no ") + PluginKindName(expected_kind) + " plugin named '" +
-                  name_or_path + "' (looked for " + file + " in " + tried + "; available: " +
-                  (available.empty() ? "none" : available) + ")");
+  for (const std::string& n : ListAvailable(kind)) available += (available.empty() ? "" : ", ") + n;
+  return NotFound(std::string("no ") + PluginKindName(kind) + " plugin named '" + name_or_path +
+                  "' (looked for " + file + " in " + tried +
+                  "; available: " + (available.empty() ? "none" : available) + ")");
+}
+
+Status PluginLibrary::OpenByName(const std::string& name_or_path, uint32_t expected_kind,
+                                 PluginHost* host, std::shared_ptr<PluginLibrary>* out) {
+  std::string path;
+  SEAM_RETURN_IF_ERROR(Resolve(name_or_path, expected_kind, &path));
+  return Open(path, expected_kind, host, out);
 }
 
 std::vector<std::string> PluginLibrary::ListAvailable(uint32_t kind) {

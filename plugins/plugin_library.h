@@ -57,6 +57,9 @@ class PluginLibrary {
   // seam_<kind>_<name>.so. A value containing '/' is taken as a path.
   static Status OpenByName(const std::string& name_or_path, uint32_t expected_kind,
                            PluginHost* host, std::shared_ptr<PluginLibrary>* out);
+  // The file OpenByName would open for `name_or_path`, without opening it
+  // (for messages about a plugin that fails to load: which file it was).
+  static Status Resolve(const std::string& name_or_path, uint32_t kind, std::string* path);
 
   const seam_plugin_info& info() const { return *info_; }
   const std::string& path() const { return path_; }

@@ -137,8 +137,9 @@ Status Policy::Load(const std::string& name_or_path,
                                     &instance, error, sizeof(error));
   error[sizeof(error) - 1] = '\0';
   if (st != SEAM_STATUS_OK || instance == nullptr) {
-    return InvalidArgument("policy '" + std::string(library->info().name) + "' failed to start: " +
-                           (error[0] ? error : "status " + std::to_string(st)));
+    return InvalidArgument(
+        "policy '" + std::string(library->info().name) + "' (" + library->path() +
+        ") failed to start: " + (error[0] ? error : "status " + std::to_string(st)));
   }
   std::shared_ptr<Policy> policy(new Policy());
   policy->library_ = std::move(library);

@@ -3,8 +3,13 @@
 // [--output DIR] [--json]`: the edge process of a split (DADS Algorithm 3).
 // Profiles this device, asks the server for its own profile, and streams
 // frames while monitors and the policy move the cut; prints every frame, and
-// every re-cut with its reason.
+// every re-cut with its reason. SIGHUP reloads the policy and monitor plugins
+// mid-stream; plugins and plans that fail are refused and the stream goes on.
+#include <glog/logging.h>
+#include <signal.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -31,6 +36,13 @@ constexpr char kCommand[] = "seam edge";
 // A probe holds the link while it runs: bounded, so frames queued behind a
 // probe to a dead server still reach their own timeout and fall back.
 constexpr uint32_t kProbeTimeoutMs = 2000;
+
+// Set by SIGHUP; the planner thread picks it up (Reloader). The handler does
+// nothing else: loading a plugin is far from async-signal-safe.
+std::atomic<bool> g_reload{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "the SIGHUP flag must be lock-free");
+
+void OnHangup(int) { g_reload.store(true); }
 
 // Prints frames, re-cuts and notices as text or one JSON object per line.
 class Printer final : public stream::EdgeObserver {
@@ -100,6 +112,76 @@ class Printer final : public stream::EdgeObserver {
     std::fflush(stdout);
   }
 
+  void OnPlanRefused(int64_t next_frame, const std::string& kept, const Status& why) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (json_) {
+      std::string out;
+      JsonWriter w(&out, /*pretty=*/false);
+      w.BeginObject();
+      w.Field("event", "plan_refused");
+      w.Field("from_frame", static_cast<int64_t>(next_frame));
+      w.Field("kept", kept);
+      w.Field("reason", why.ToString());
+      w.EndObject();
+      std::printf("%s\n", out.c_str());
+    } else {
+      std::printf("plan refused at frame %lld, keeping %s: %s\n",
+                  static_cast<long long>(next_frame), kept.c_str(), why.ToString().c_str());
+    }
+    std::fflush(stdout);
+  }
+
+  // A plugin reloaded on SIGHUP: `kind` "policy" or "monitor", `name` as
+  // given on the command line, `file` the library it came from.
+  void OnReload(const std::string& kind, const std::string& name, const std::string& file,
+                const seam_plugin_info& info) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (json_) {
+      std::string out;
+      JsonWriter w(&out, /*pretty=*/false);
+      w.BeginObject();
+      w.Field("event", "reload");
+      w.Field("kind", kind);
+      w.Field("name", name);
+      w.Field("file", file);
+      w.Field("plugin", info.name);
+      w.Field("version", info.version != nullptr ? info.version : "");
+      w.EndObject();
+      std::printf("%s\n", out.c_str());
+    } else {
+      std::printf("reloaded %s %s from %s (%s %s)\n", kind.c_str(), name.c_str(), file.c_str(),
+                  info.name, info.version != nullptr ? info.version : "");
+    }
+    std::fflush(stdout);
+  }
+
+  // A reload that failed; `kept` names the plugin still running.
+  void OnReloadRefused(const std::string& kind, const std::string& name, const std::string& file,
+                       const std::string& kept, const Status& why) {
+    // Also logged: a refused reload is an operator's mistake worth a warning
+    // on stderr even when stdout goes to a JSON consumer.
+    LOG(WARNING) << "reload of " << kind << " '" << name << "' from " << file
+                 << " refused, keeping the running " << kept << ": " << why.ToString();
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (json_) {
+      std::string out;
+      JsonWriter w(&out, /*pretty=*/false);
+      w.BeginObject();
+      w.Field("event", "reload_refused");
+      w.Field("kind", kind);
+      w.Field("name", name);
+      w.Field("file", file);
+      w.Field("kept", kept);
+      w.Field("reason", why.ToString());
+      w.EndObject();
+      std::printf("%s\n", out.c_str());
+    } else {
+      std::printf("reload of %s %s from %s refused, keeping the running %s: %s\n", kind.c_str(),
+                  name.c_str(), file.c_str(), kept.c_str(), why.ToString().c_str());
+    }
+    std::fflush(stdout);
+  }
+
   void OnNotice(const std::string& message) override {
     std::lock_guard<std::mutex> lock(mutex_);
     if (json_) {
@@ -141,6 +223,79 @@ Status ParseMonitorSpec(const std::string& spec, std::string* name,
   }
   return ParsePluginConfig(entries, config);
 }
+
+// One --monitor argument, parsed.
+struct MonitorSpec {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> config;
+};
+
+// Reloads the policy and monitor plugins by the names given on the command
+// line when SIGHUP has set g_reload. Runs on the planner thread (the stream's
+// `reload` hook), so frames keep flowing while a library loads; the planner
+// swaps the policy under its lock and the next frame to start takes the new
+// cut. Each plugin is loaded and created in full before it replaces the
+// running one: a file that fails (no such plugin, wrong ABI, no entry point,
+// create() fails) is refused and the running plugin stays.
+class Reloader {
+ public:
+  Reloader(std::string policy_name, std::vector<std::pair<std::string, std::string>> policy_config,
+           std::vector<MonitorSpec> monitors, stream::EdgePlanner* planner, MonitorSet* monitor_set,
+           Printer* printer)
+      : policy_name_(std::move(policy_name)),
+        policy_config_(std::move(policy_config)),
+        monitors_(std::move(monitors)),
+        planner_(planner),
+        monitor_set_(monitor_set),
+        printer_(printer) {}
+
+  // True when a reload was asked for (whether or not anything loaded).
+  bool operator()() {
+    if (!g_reload.exchange(false)) return false;
+    ReloadPolicy();
+    for (size_t i = 0; i < monitors_.size(); ++i) ReloadMonitor(i);
+    return true;
+  }
+
+ private:
+  void ReloadPolicy() {
+    std::string file;
+    std::shared_ptr<Policy> policy;
+    // Resolved once, then loaded by that path: the event names the file
+    // that was actually tried.
+    Status s = PluginLibrary::Resolve(policy_name_, SEAM_PLUGIN_KIND_POLICY, &file);
+    if (s.ok()) s = Policy::Load(file, policy_config_, &policy);
+    if (!s.ok()) {
+      printer_->OnReloadRefused("policy", policy_name_, file.empty() ? "(no such file)" : file,
+                                "policy '" + planner_->policy()->name() + "'", s);
+      return;
+    }
+    printer_->OnReload("policy", policy_name_, file, policy->library().info());
+    planner_->SetPolicy(policy, "policy " + policy_name_ + " reloaded (" + policy->name() + ")");
+  }
+
+  void ReloadMonitor(size_t i) {
+    const MonitorSpec& spec = monitors_[i];
+    std::string file;
+    std::shared_ptr<Monitor> monitor;
+    Status s = PluginLibrary::Resolve(spec.name, SEAM_PLUGIN_KIND_MONITOR, &file);
+    if (s.ok()) s = Monitor::Load(file, spec.config, &monitor);
+    if (!s.ok()) {
+      printer_->OnReloadRefused("monitor", spec.name, file.empty() ? "(no such file)" : file,
+                                "monitor", s);
+      return;
+    }
+    printer_->OnReload("monitor", spec.name, file, monitor->library().info());
+    monitor_set_->ReplaceAt(i, std::move(monitor));
+  }
+
+  std::string policy_name_;
+  std::vector<std::pair<std::string, std::string>> policy_config_;
+  std::vector<MonitorSpec> monitors_;
+  stream::EdgePlanner* planner_;
+  MonitorSet* monitor_set_;
+  Printer* printer_;
+};
 
 // Waits for the server's hello, retrying until `wait_ms` has passed.
 Status WaitForServer(stream::EdgeLink* link, const Model& model, double wait_ms,
@@ -242,6 +397,13 @@ int EdgeMain(const std::vector<std::string>& args) {
   parser.AddBool("json", 0, "print one JSON object per line (frames, re-cuts, summary)", &json);
   parser.AddBool("verbose", 'v', "log at INFO level", &verbose);
   parser.SetEpilog(
+      "Reload: SIGHUP makes the edge load its policy and monitor plugins again, by the\n"
+      "names given here, from the plugin search path ($SEAM_PLUGIN_PATH first), while\n"
+      "frames keep flowing; the next frame takes the new policy's cut. A plugin that\n"
+      "fails to load (not found, wrong ABI, no entry point, create() fails) is refused\n"
+      "with a warning naming the file, and the running one stays. A plan the policy\n"
+      "fails to make, or that is not a valid cut, is refused and the stream keeps its\n"
+      "cut. --json reports them as reload, reload_refused and plan_refused events.\n\n"
       "Example:\n"
       "  seam serve r18.seam --bind tcp://127.0.0.1:5555 &\n"
       "  seam edge r18.seam --connect tcp://127.0.0.1:5555 --policy dads-light --link 4g "
@@ -249,6 +411,17 @@ int EdgeMain(const std::vector<std::string>& args) {
   int code = kExitOk;
   if (!parser.ParseOrReport(args, &code)) return code;
   if (verbose) SetVerbose(true);
+  {
+    // From here on a SIGHUP only asks for a reload (never the default
+    // termination), even while the edge is still profiling or connecting:
+    // the stream acts on it once it runs. SA_RESTART: threads blocked in a
+    // system call when it lands carry on.
+    struct sigaction action {};
+    action.sa_handler = OnHangup;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGHUP, &action, nullptr);
+  }
   if (endpoint.empty() || policy_name.empty()) {
     std::fprintf(stderr, "%s: --connect and --policy are required\n", kCommand);
     return kExitUsage;
@@ -304,6 +477,15 @@ int EdgeMain(const std::vector<std::string>& args) {
   }
   if (!status.ok()) return ReportError(kCommand, status);
 
+  // The policy before the slow part of start-up (profiling, waiting for the
+  // server): a plugin that cannot load fails the command at once.
+  std::vector<std::pair<std::string, std::string>> policy_config;
+  status = ParsePluginConfig(policy_options, &policy_config);
+  std::shared_ptr<Policy> policy;
+  if (status.ok()) status = Policy::Load(policy_name, policy_config, &policy);
+  if (!status.ok()) return ReportError(kCommand, status);
+  if (monitor_specs.empty()) monitor_specs = {"bandwidth:mode=both,large=32KiB", "rtt:samples=1"};
+
   std::unique_ptr<stream::FrameSource> source;
   const Shape in_shape = g.tensors[g.inputs[0]].shape;
   if (synthetic > 0) {
@@ -349,21 +531,16 @@ int EdgeMain(const std::vector<std::string>& args) {
   status = WaitForServer(link.get(), *model, wait_ms, &server);
   if (!status.ok()) return ReportError(kCommand, status);
 
-  std::vector<std::pair<std::string, std::string>> policy_config;
-  status = ParsePluginConfig(policy_options, &policy_config);
-  std::shared_ptr<Policy> policy;
-  if (status.ok()) status = Policy::Load(policy_name, policy_config, &policy);
-  if (!status.ok()) return ReportError(kCommand, status);
-  if (monitor_specs.empty()) monitor_specs = {"bandwidth:mode=both,large=32KiB", "rtt:samples=1"};
   MonitorSet monitors;
-  for (const std::string& spec : monitor_specs) {
-    std::string name;
-    std::vector<std::pair<std::string, std::string>> config;
-    status = ParseMonitorSpec(spec, &name, &config);
+  std::vector<MonitorSpec> monitor_list;  // what a reload loads again
+  for (const std::string& text : monitor_specs) {
+    MonitorSpec spec;
+    status = ParseMonitorSpec(text, &spec.name, &spec.config);
     std::shared_ptr<Monitor> monitor;
-    if (status.ok()) status = Monitor::Load(name, config, &monitor);
+    if (status.ok()) status = Monitor::Load(spec.name, spec.config, &monitor);
     if (!status.ok()) return ReportError(kCommand, status);
     monitors.Add(monitor);
+    monitor_list.push_back(std::move(spec));
   }
 
   std::unique_ptr<stream::EdgePlanner> planner;
@@ -373,9 +550,12 @@ int EdgeMain(const std::vector<std::string>& args) {
   Printer printer(json, quiet);
   {
     stream::RecutEvent first;
-    Status problem;
-    if (!planner->Replan(&first, &problem)) {
-      return ReportError(kCommand, problem.ok() ? Internal("no initial plan") : problem);
+    Status problem, refused;
+    if (!planner->Replan(&first, &problem, &refused)) {
+      // No cut to fall back on yet: a refused first plan ends the command.
+      return ReportError(kCommand, !refused.ok()   ? refused
+                                   : !problem.ok() ? problem
+                                                   : Internal("no initial plan"));
     }
     if (!problem.ok()) printer.OnNotice("monitors: " + problem.ToString());
     if (!json) {
@@ -393,6 +573,8 @@ int EdgeMain(const std::vector<std::string>& args) {
         MakeSessionOptions(graph, backend, static_cast<int>(threads), false, &exit_options));
     return Session::Create(graph, exit_options, out);
   };
+  Reloader reloader(policy_name, policy_config, monitor_list, planner.get(), &monitors, &printer);
+  stream_options.reload = [&reloader] { return reloader(); };
   stream::EdgeStream stream(*model, sessions, link.get(), planner.get(), &monitors, source.get(),
                             stream_options, &printer);
   stream::EdgeSummary summary;
@@ -409,6 +591,7 @@ int EdgeMain(const std::vector<std::string>& args) {
     w.Field("fallbacks", summary.fallbacks);
     w.Field("exit_frames", summary.exit_frames);
     w.Field("recuts", summary.recuts);
+    w.Field("plans_refused", summary.plans_refused);
     w.Field("verified", summary.verified);
     w.Field("mismatches", summary.mismatches);
     w.Field("median_ms", summary.median_ms);
@@ -428,6 +611,10 @@ int EdgeMain(const std::vector<std::string>& args) {
         static_cast<long long>(source->size() - summary.frames), summary.median_ms, summary.p90_ms,
         static_cast<long long>(summary.recuts), static_cast<long long>(summary.fallbacks),
         summary.wall_s > 0 ? static_cast<double>(summary.frames) / summary.wall_s : 0.0);
+    if (summary.plans_refused > 0) {
+      std::printf("%lld plan(s) refused; the stream kept its cut\n",
+                  static_cast<long long>(summary.plans_refused));
+    }
     if (summary.exit_frames > 0) {
       std::printf("%lld frame(s) took an early exit\n",
                   static_cast<long long>(summary.exit_frames));

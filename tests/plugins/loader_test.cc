@@ -1,10 +1,14 @@
 // The plugin loader refuses broken plugins with a clear error and leaves the
-// running policy in place; a policy swapped while a stream runs takes effect
-// at the next frame and no frame is lost.
+// running policy in place; a file replaced under a loaded plugin's path is
+// loaded anew; a policy swapped while a stream runs takes effect at the next
+// frame and no frame is lost.
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -77,6 +81,34 @@ TEST_F(LoaderTest, FailedSwapKeepsTheRunningPolicy) {
   EXPECT_FALSE(slot.LoadAndReplace(FixturePath("failing_init"), {}).ok());
   EXPECT_FALSE(slot.LoadAndReplace(FixturePath("wrong_abi"), {}).ok());
   EXPECT_EQ(slot.Current(), good);
+}
+
+TEST_F(LoaderTest, ReloadByTheSamePathLoadsAFileReplacedSince) {
+  // dlopen() by itself would hand back the library already loaded from this
+  // path; the loader must see the file renamed over it (what `seam edge`
+  // does on SIGHUP), and still share a file that did not change.
+  const std::string dir = ::testing::TempDir() + "/reload_" + std::to_string(getpid());
+  ASSERT_TRUE(std::filesystem::create_directories(dir));
+  const std::string path = dir + "/seam_policy_swapped.so";
+  auto install = [&](const std::string& from) {
+    std::filesystem::copy_file(from, dir + "/.incoming.so",
+                               std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::rename(dir + "/.incoming.so", path);
+  };
+  install(FixturePath("half_edge"));
+  std::shared_ptr<Policy> first, again, replaced, broken;
+  ASSERT_TRUE(Policy::Load(path, {}, &first).ok());
+  ASSERT_TRUE(Policy::Load(path, {}, &again).ok());
+  EXPECT_EQ(&first->library().info(), &again->library().info()) << "an unchanged file is shared";
+  install(std::string(getenv("SEAM_PLUGIN_PATH")) + "/seam_policy_server_only.so");
+  ASSERT_TRUE(Policy::Load(path, {}, &replaced).ok());
+  EXPECT_EQ(replaced->name(), "server-only");
+  EXPECT_EQ(first->name(), "fixture");  // the old library stays usable
+  install(FixturePath("wrong_abi"));
+  const Status s = Policy::Load(path, {}, &broken);
+  EXPECT_NE(s.message().find("'" + path + "' was built for ABI 2.0"), std::string::npos)
+      << s.message();
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(LoaderTest, HotSwapMidStreamTakesEffectAtTheNextFrameAndLosesNothing) {

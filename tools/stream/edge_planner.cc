@@ -137,7 +137,7 @@ bool EdgePlanner::InstallLocked(CutChoice choice, const std::string& reason, Rec
   return true;
 }
 
-bool EdgePlanner::Replan(RecutEvent* event, Status* problem) {
+bool EdgePlanner::Replan(RecutEvent* event, Status* problem, Status* refused) {
   PlanConditions sampled;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -160,16 +160,44 @@ bool EdgePlanner::Replan(RecutEvent* event, Status* problem) {
     }
   }
   PlanDecision decision;
+  // Policy::Plan checks the answer (one flag per node, closed under
+  // predecessors, a known exit) and leaves `decision` alone when it fails:
+  // a refused plan never reaches current_, so frames keep the last good cut.
   Status s = policy_->Plan(policy_graph_, conditions_, &decision);
   if (!s.ok()) {
-    *problem = s;
+    *refused = s;
     return false;
   }
-  const std::string reason = current_ == nullptr
-                                 ? "initial plan (" + Mbit(conditions_.bandwidth_bps) + ", rtt " +
-                                       Ms(conditions_.rtt_ms) + ")"
-                                 : DescribeChange(before, conditions_);
+  std::string reason;
+  if (current_ == nullptr) {
+    reason = "initial plan (" + Mbit(conditions_.bandwidth_bps) + ", rtt " +
+             Ms(conditions_.rtt_ms) + ")";
+  } else if (!policy_swapped_.empty()) {
+    reason = policy_swapped_;
+  } else {
+    reason = DescribeChange(before, conditions_);
+  }
+  policy_swapped_.clear();
   return InstallLocked(MakeChoice(decision), reason, event);
+}
+
+void EdgePlanner::SetPolicy(std::shared_ptr<Policy> policy, const std::string& why) {
+  std::shared_ptr<Policy> old;
+  {
+    // Under the lock that Replan holds while it calls the policy: the old one
+    // is never swapped out in the middle of a plan.
+    std::lock_guard<std::mutex> lock(mutex_);
+    old = std::move(policy_);
+    policy_ = std::move(policy);
+    policy_swapped_ = why;
+  }
+  // `old` goes here, outside the lock (its destroy() and dlclose() need not
+  // hold up frames asking for the current cut), unless main() still holds it.
+}
+
+std::shared_ptr<Policy> EdgePlanner::policy() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return policy_;
 }
 
 std::shared_ptr<const CutChoice> EdgePlanner::Current() const {

@@ -67,8 +67,16 @@ class EdgePlanner {
                        const PlannerOptions& options, std::unique_ptr<EdgePlanner>* out);
 
   // Samples the monitors and asks the policy; true (and `event`) when the
-  // cut changed. A monitor or policy error keeps the current cut.
-  bool Replan(RecutEvent* event, Status* problem);
+  // cut changed. A monitor error lands in `problem` (the readings that did
+  // come in are used). A plan the policy failed to make, or one the host's
+  // checks refused (Policy::Plan), lands in `refused`. Either way the
+  // current cut stays.
+  bool Replan(RecutEvent* event, Status* problem, Status* refused);
+
+  // Swaps the policy (a plugin reloaded on SIGHUP); the next Replan asks the
+  // new one, and a re-cut it makes gives `why` as its reason.
+  void SetPolicy(std::shared_ptr<Policy> policy, const std::string& why);
+  std::shared_ptr<Policy> policy() const;
 
   std::shared_ptr<const CutChoice> Current() const;
   PlanConditions conditions() const;
@@ -105,6 +113,7 @@ class EdgePlanner {
   bool server_down_ = false;
   std::chrono::steady_clock::time_point next_reconnect_;
   double backoff_s_ = 0.5;
+  std::string policy_swapped_;  // the reason for the first re-cut of a swapped-in policy
 };
 
 }  // namespace seam::stream

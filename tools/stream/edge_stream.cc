@@ -349,7 +349,7 @@ void EdgeStream::SendStage(ItemQueue* queue, ItemQueue* spare, Status* status) {
         bool changed = false;
         planner_->MarkServerDown(request.ToString(), &event, &changed);
         if (changed) {
-          ++summary_.recuts;
+          ++recuts_;
           observer_->OnRecut(next_frame_.load(), event);
         }
       }
@@ -361,14 +361,17 @@ void EdgeStream::SendStage(ItemQueue* queue, ItemQueue* spare, Status* status) {
 }
 
 void EdgeStream::PlannerLoop() {
-  std::string last_problem;
+  std::string last_problem, last_refusal;
   const Graph& g = model_.graph();
   while (!done_.load()) {
     const Clock::time_point wake =
         Clock::now() + std::chrono::duration_cast<Clock::duration>(
                            std::chrono::duration<double, std::milli>(options_.replan_interval_ms));
-    while (!done_.load() && Clock::now() < wake)
+    while (!done_.load() && Clock::now() < wake) {
+      // A reloaded plugin plans at once rather than at the next tick.
+      if (options_.reload && options_.reload()) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     if (done_.load()) break;
     if (planner_->server_down()) {
       if (!planner_->ReconnectDue()) continue;
@@ -386,15 +389,25 @@ void EdgeStream::PlannerLoop() {
       observer_->OnNotice("server reachable again; re-planning");
     }
     RecutEvent event;
-    Status problem;
-    if (planner_->Replan(&event, &problem)) {
-      ++summary_.recuts;
+    Status problem, refused;
+    if (planner_->Replan(&event, &problem, &refused)) {
+      ++recuts_;
       observer_->OnRecut(next_frame_.load(), event);
     }
     if (!problem.ok() && problem.ToString() != last_problem) {
       observer_->OnNotice("planning: " + problem.ToString());
     }
     last_problem = problem.ok() ? "" : problem.ToString();
+    if (!refused.ok()) {
+      // Counted every time; reported once per run of the same failure, so a
+      // policy that keeps failing does not flood the output every tick.
+      ++summary_.plans_refused;
+      if (refused.ToString() != last_refusal) {
+        const std::shared_ptr<const CutChoice> kept = planner_->Current();
+        observer_->OnPlanRefused(next_frame_.load(), kept ? kept->label : "no cut", refused);
+      }
+    }
+    last_refusal = refused.ok() ? "" : refused.ToString();
   }
 }
 
@@ -423,6 +436,7 @@ Status EdgeStream::Run(EdgeSummary* summary) {
   sender.join();
   done_ = true;
   planner.join();
+  summary_.recuts = recuts_.load();
   summary_.wall_s = MsSince(start) / 1000.0;
   std::vector<double> sorted = latencies_;
   std::sort(sorted.begin(), sorted.end());

@@ -34,6 +34,13 @@ struct EdgeStreamOptions {
   double replan_interval_ms = 250;
   uint32_t min_timeout_ms = 1000;
   uint32_t max_timeout_ms = 60000;
+  // Polled by the planner thread about every 10 ms while it waits for its
+  // next plan: the tool's chance to swap plugins (`seam edge` reloads them
+  // on SIGHUP) without the stream knowing about signals. Returns true when
+  // something changed, and the planner re-plans at once. Frames never wait
+  // for it: they keep the cut they started with, and the next frame takes
+  // whatever cut the new plugin's plan installed.
+  std::function<bool()> reload;
 };
 
 struct FrameRecord {
@@ -53,7 +60,8 @@ struct FrameRecord {
 
 struct EdgeSummary {
   int64_t frames = 0, fallbacks = 0, mismatches = 0, verified = 0, recuts = 0;
-  int64_t exit_frames = 0;  // frames that took an early exit
+  int64_t exit_frames = 0;    // frames that took an early exit
+  int64_t plans_refused = 0;  // policy answers refused (errors or invalid cuts)
   double median_ms = 0, p90_ms = 0, wall_s = 0;
 };
 
@@ -63,6 +71,13 @@ class EdgeObserver {
   virtual void OnFrame(const FrameRecord& record) = 0;
   virtual void OnRecut(int64_t next_frame, const RecutEvent& event) = 0;
   virtual void OnNotice(const std::string& message) = 0;
+  // The policy failed to plan, or its plan failed the host's checks; the
+  // stream goes on with `kept`, the cut it had. Called again for the same
+  // failure only after a plan got through in between.
+  virtual void OnPlanRefused(int64_t next_frame, const std::string& kept, const Status& why) {
+    (void)next_frame;
+    OnNotice("plan refused, keeping " + kept + ": " + why.ToString());
+  }
 };
 
 // Makes a session for `graph`: the model's, or an exit's sub-graph.
@@ -106,6 +121,8 @@ class EdgeStream {
   std::vector<std::unique_ptr<Session>> exit_sessions_[3];
   std::atomic<bool> done_{false};
   std::atomic<int64_t> next_frame_{0};
+  // Re-cuts come from the send stage (server down) and the planner thread.
+  std::atomic<int64_t> recuts_{0};
   std::vector<double> latencies_;
   EdgeSummary summary_;
 };
