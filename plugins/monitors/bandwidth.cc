@@ -14,6 +14,12 @@
 // both    passive readings while one arrived within max_age_s, probes when
 //         the stream is idle (so the estimate never goes stale).
 //
+// Slow links: a probe that times out (a 32 KiB probe needs 2 s at CAT1's
+// 0.13 Mbit/s) is retried at an eighth of both sizes, down to 1/512, and
+// the smaller sizes are kept for the next samples; once the large probe's extra
+// bytes take under 50 ms they grow back by halves. Without this the estimate on a slow
+// link would never exist, and the edge would plan blind.
+//
 // Every accepted estimate goes through an EWMA (alpha); non-positive or
 // non-finite time deltas and rates above max_bps are rejected as outliers
 // (a timer glitch or a coalesced/cached probe) instead of polluting it.
@@ -150,24 +156,26 @@ class BandwidthMonitor final : public Monitor {
 
   // Takes pairs_ DADS pairs; *bps = median of the accepted ones. Returns the
   // probe's status on a link failure, and UNAVAILABLE with *all_rejected set
-  // when every pair was an outlier.
+  // when every pair was an outlier. Shrinks the probes on a timeout (above).
   seam_status ProbeOnce(double* bps, bool* all_rejected, std::string* message) {
     std::vector<double> accepted;
     std::string last_rejection;
     for (int i = 0; i < pairs_; ++i) {
       double t_small = 0.0;
       double t_large = 0.0;
-      for (const auto& probe :
-           {std::make_pair(small_, &t_small), std::make_pair(large_, &t_large)}) {
-        const seam_status st = host_.Probe(probe.first, probe.second);
-        if (st != SEAM_STATUS_OK) {
-          *message = "probe_link of " + std::to_string(probe.first) + " bytes failed (status " +
-                     std::to_string(st) + ")";
-          return st;
-        }
+      seam_status st = ProbePair(&t_small, &t_large, message);
+      while (st == SEAM_STATUS_TIMEOUT && shrink_ < kMaxShrink) {
+        shrink_ *= kShrinkStep;
+        host_.Log(SEAM_LOG_INFO,
+                  *message + "; probing with " + std::to_string(LargeBytes()) + " bytes instead");
+        st = ProbePair(&t_small, &t_large, message);
       }
+      if (st != SEAM_STATUS_OK) return st;
+      const uint64_t small = SmallBytes(), large = LargeBytes();
       const double dt = t_large - t_small;
-      const double rate = static_cast<double>(large_ - small_) * 8.0 / dt;
+      // The link got faster: the bytes' own time (dt, RTT cancelled) is short.
+      if (dt < kGrowBelowS && shrink_ > 1) shrink_ /= 2;
+      const double rate = static_cast<double>(large - small) * 8.0 / dt;
       if (!std::isfinite(t_small) || !std::isfinite(t_large) || t_small < 0.0 || dt <= 0.0) {
         last_rejection = "rejected probe pair: t_small=" + FormatDouble(t_small) +
                          " s, t_large=" + FormatDouble(t_large) + " s (non-positive delta)";
@@ -190,6 +198,28 @@ class BandwidthMonitor final : public Monitor {
     return SEAM_STATUS_OK;
   }
 
+  // The probe sizes after shrinking; large stays above small.
+  uint64_t SmallBytes() const { return std::max<uint64_t>(1, small_ / shrink_); }
+  uint64_t LargeBytes() const { return std::max(SmallBytes() + 1, large_ / shrink_); }
+
+  // Times one small and one large probe at the current sizes.
+  seam_status ProbePair(double* t_small, double* t_large, std::string* message) {
+    for (const auto& probe :
+         {std::make_pair(SmallBytes(), t_small), std::make_pair(LargeBytes(), t_large)}) {
+      const seam_status st = host_.Probe(probe.first, probe.second);
+      if (st != SEAM_STATUS_OK) {
+        *message = "probe_link of " + std::to_string(probe.first) + " bytes failed (status " +
+                   std::to_string(st) + ")";
+        return st;
+      }
+    }
+    return SEAM_STATUS_OK;
+  }
+
+  static constexpr uint64_t kShrinkStep = 8;
+  static constexpr uint64_t kMaxShrink = 512;
+  static constexpr double kGrowBelowS = 0.05;
+
   const Host host_;
   const Mode mode_;
   const uint64_t small_;
@@ -197,6 +227,8 @@ class BandwidthMonitor final : public Monitor {
   const int pairs_;
   const double max_age_s_;
   const double max_bps_;
+  // Divisor of both probe sizes; only sample() (one thread) touches it.
+  uint64_t shrink_ = 1;
 
   // observe_transfer() runs on the streaming thread, concurrently with
   // sample() (monitor_plugin.h); this guards everything below.

@@ -203,6 +203,51 @@ TEST_F(BandwidthMonitorTest, ProbeFailuresAreReported) {
   EXPECT_EQ(warnings, 1) << "said once, not on every sample:\n" << host_.JoinedLogs();
 }
 
+// A probe the host times out (as `seam edge` does after 2 s) on a CAT1-slow
+// link is retried smaller, so a slow link still gets an estimate; the
+// probes grow back when the link is fast again.
+TEST_F(BandwidthMonitorTest, ShrinksProbesThatTimeOutOnASlowLinkAndGrowsThemBack) {
+  constexpr double kTimeoutS = 2.0;
+  std::vector<uint64_t> sizes;
+  host_.SetProbe([&](uint64_t bytes, double* s) {
+    sizes.push_back(bytes);
+    *s = 0.05 + static_cast<double>(bytes) * 8.0 / rate_bps_.load();
+    return *s > kTimeoutS ? SEAM_STATUS_TIMEOUT : SEAM_STATUS_OK;
+  });
+  Load();
+  ASSERT_EQ(monitor_->Create({{"small", "1KiB"}, {"large", "32KiB"}, {"alpha", "1"}}),
+            SEAM_STATUS_OK)
+      << monitor_->error();
+  rate_bps_ = 0.13e6;  // DADS CAT1: 32 KiB takes 2.07 s
+  EXPECT_NEAR(SampleBps(), 0.13e6, 1.0);
+  // small, large (timed out), then both an eighth: 128 B and 4 KiB.
+  EXPECT_EQ(sizes, (std::vector<uint64_t>{1024, 32768, 128, 4096}));
+  EXPECT_TRUE(host_.LogContains("probing with 4096 bytes instead")) << host_.JoinedLogs();
+  // The small sizes stay while the link is slow: no timeout on the next sample.
+  sizes.clear();
+  EXPECT_NEAR(SampleBps(), 0.13e6, 1.0);
+  EXPECT_EQ(sizes, (std::vector<uint64_t>{128, 4096}));
+  // A fast link lets them grow back by halves to the configured sizes.
+  rate_bps_ = 50e6;
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(SampleBps(), 50e6, 1.0);
+  sizes.clear();
+  EXPECT_NEAR(SampleBps(), 50e6, 1.0);
+  EXPECT_EQ(sizes, (std::vector<uint64_t>{1024, 32768}));
+}
+
+TEST_F(BandwidthMonitorTest, ATimeoutAtTheSmallestProbesIsReported) {
+  host_.SetProbe([](uint64_t, double* s) {
+    *s = 5.0;
+    return SEAM_STATUS_TIMEOUT;  // a link that is down times out at any size
+  });
+  Load();
+  ASSERT_EQ(monitor_->Create({{"mode", "active"}}), SEAM_STATUS_OK) << monitor_->error();
+  seam_readings r;
+  EXPECT_EQ(monitor_->Sample(&r), SEAM_STATUS_TIMEOUT);
+  EXPECT_NE(monitor_->error().find("probe_link of 2 bytes failed"), std::string::npos)
+      << monitor_->error();
+}
+
 TEST_F(BandwidthMonitorTest, PassiveModeUsesObservedTransfers) {
   Load();  // no probe_link: passive is the default
   ASSERT_EQ(monitor_->Create({}), SEAM_STATUS_OK) << monitor_->error();
