@@ -80,16 +80,30 @@ inline std::string FreeTcpEndpoint() { return "tcp://127.0.0.1:" + std::to_strin
 // stdout and stderr into files. The destructor stops it if it still runs.
 class Process {
  public:
+  // An executable other than `seam` (a test helper such as the TCP relay):
+  // run from `path`, named `name` in messages.
+  struct Program {
+    std::string path;
+    std::string name;
+  };
+
   Process(std::vector<std::string> args, const std::string& cwd, std::string out_path,
           std::string err_path)
+      : Process(Program{CliPath(), "seam"}, std::move(args), cwd, std::move(out_path),
+                std::move(err_path)) {}
+
+  Process(const Program& program, std::vector<std::string> args, const std::string& cwd,
+          std::string out_path, std::string err_path)
       : out_path_(std::move(out_path)), err_path_(std::move(err_path)) {
-    const std::string cli = CliPath();
-    if (cli.empty()) {
-      ADD_FAILURE() << "SEAM_CLI is not set; run stream_test through ctest or from the build tree";
+    if (program.path.empty()) {
+      ADD_FAILURE() << (program.name == "seam"
+                            ? "SEAM_CLI is not set; run stream_test through ctest or from the "
+                              "build tree"
+                            : "no path for the " + program.name + " executable");
       return;
     }
-    args.insert(args.begin(), cli);
-    description_ = "seam";
+    args.insert(args.begin(), program.path);
+    description_ = program.name;
     for (size_t i = 1; i < args.size(); ++i) description_ += " " + args[i];
     // Everything the child needs is prepared before fork(): after it, only
     // async-signal-safe calls.
@@ -273,6 +287,13 @@ class Workspace {
   std::unique_ptr<Process> Start(const std::string& tag, const std::vector<std::string>& args) {
     const std::string base = dir_ / (tag + "_" + std::to_string(counter_++));
     return std::make_unique<Process>(args, dir_.path(), base + ".out", base + ".err");
+  }
+
+  // `program args...` instead of `seam args...`.
+  std::unique_ptr<Process> StartProgram(const std::string& tag, const Process::Program& program,
+                                        const std::vector<std::string>& args) {
+    const std::string base = dir_ / (tag + "_" + std::to_string(counter_++));
+    return std::make_unique<Process>(program, args, dir_.path(), base + ".out", base + ".err");
   }
 
   // Runs to completion (killed and failed after `timeout_s`).
