@@ -285,7 +285,7 @@ int ReportMain(const std::vector<std::string>& args) {
         "gain = policy frames/s / edge-only frames/s, as DADS Figs. 12-16 normalise.\n\n";
     for (const std::string& model : models) {
       BarLineChart chart;
-      chart.title = model + ": latency speedup (bars) and throughput gain (line) vs edge-only";
+      chart.title = model + ": latency speedup (bars) and throughput gain (dots) vs edge-only";
       chart.x_label = "link / policy";
       chart.bar_label = "latency speedup (x)";
       chart.line_label = "throughput gain (x)";
@@ -300,6 +300,9 @@ int ReportMain(const std::vector<std::string>& args) {
         if (conditions.size() > 1)
           label = "cpu" + G(p.row->cpu_stress) + " mem" + G(p.row->mem_stress) + " " + label;
         chart.categories.push_back(label);
+        auto series = std::find(chart.series.begin(), chart.series.end(), p.row->policy);
+        if (series == chart.series.end()) series = chart.series.insert(series, p.row->policy);
+        chart.bar_series.push_back(static_cast<size_t>(series - chart.series.begin()));
         chart.bars.push_back(std::isfinite(p.latency_speedup) ? p.latency_speedup : 0);
         chart.line.push_back(std::isfinite(p.throughput_gain) ? p.throughput_gain : 0);
       }

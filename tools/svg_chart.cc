@@ -12,11 +12,20 @@ std::string SvgEscape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -67,8 +76,8 @@ std::string RenderBarLineSvg(const BarLineChart& c) {
                 "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
                 width, height);
   s += buf;
-  std::snprintf(buf, sizeof(buf), "<text x=\"%.0f\" y=\"22\" font-size=\"15\" text-anchor=\"middle\">",
-                width / 2);
+  std::snprintf(buf, sizeof(buf),
+                "<text x=\"%.0f\" y=\"22\" font-size=\"15\" text-anchor=\"middle\">", width / 2);
   s += buf + SvgEscape(c.title) + "</text>\n";
   // Gridlines and left-axis ticks.
   for (double v = 0; v <= bar_top + 1e-9; v += bar_step) {
@@ -79,24 +88,51 @@ std::string RenderBarLineSvg(const BarLineChart& c) {
                   left, y, left + plot_w, y, left - 6, y + 4, Num(v).c_str());
     s += buf;
   }
-  // Bars.
+  // Bars, coloured by series when there are several.
+  static const char* const kPalette[] = {"#4472c4", "#70ad47", "#a5a5a5", "#7030a0",
+                                         "#264478", "#9e480e", "#636363", "#997300"};
+  const bool by_series = !c.series.empty() && c.bar_series.size() == c.bars.size();
+  auto colour = [&](size_t i) {
+    return by_series ? kPalette[c.bar_series[i] % (sizeof(kPalette) / sizeof(kPalette[0]))]
+                     : kPalette[0];
+  };
   for (size_t i = 0; i < n && i < c.bars.size(); ++i) {
     const double h = c.bars[i] / bar_top * plot_h;
     std::snprintf(buf, sizeof(buf),
-                  "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#4472c4\">"
+                  "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
                   "<title>",
-                  left + slot * static_cast<double>(i) + slot * 0.1, top + plot_h - h, slot * 0.8, h);
+                  left + slot * static_cast<double>(i) + slot * 0.1, top + plot_h - h, slot * 0.8,
+                  h, colour(i));
     s += buf + SvgEscape(c.categories[i]) + ": " + Num(c.bars[i]) + "</title></rect>\n";
   }
-  // Line on the right axis.
+  for (size_t k = 0; by_series && k < c.series.size(); ++k) {
+    const double y = top + 4 + 14 * static_cast<double>(k);
+    std::snprintf(buf, sizeof(buf),
+                  "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"%s\"/>"
+                  "<text x=\"%.1f\" y=\"%.1f\">",
+                  left + 8, y, kPalette[k % (sizeof(kPalette) / sizeof(kPalette[0]))], left + 22,
+                  y + 9);
+    s += buf + SvgEscape(c.series[k]) + "</text>\n";
+  }
+  // Line (or dots, by series) on the right axis.
   if (!c.line_label.empty() && !c.line.empty()) {
     std::string points;
     for (size_t i = 0; i < n && i < c.line.size(); ++i) {
-      std::snprintf(buf, sizeof(buf), "%.1f,%.1f ", left + slot * (static_cast<double>(i) + 0.5),
-                    top + plot_h - c.line[i] / line_top * plot_h);
-      points += buf;
+      const double x = left + slot * (static_cast<double>(i) + 0.5);
+      const double y = top + plot_h - c.line[i] / line_top * plot_h;
+      if (by_series) {
+        std::snprintf(buf, sizeof(buf),
+                      "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#ed7d31\"/>\n", x, y);
+        s += buf;
+      } else {
+        std::snprintf(buf, sizeof(buf), "%.1f,%.1f ", x, y);
+        points += buf;
+      }
     }
-    s += "<polyline fill=\"none\" stroke=\"#ed7d31\" stroke-width=\"2\" points=\"" + points + "\"/>\n";
+    if (!by_series) {
+      s += "<polyline fill=\"none\" stroke=\"#ed7d31\" stroke-width=\"2\" points=\"" + points +
+           "\"/>\n";
+    }
     for (double v = 0; v <= line_top + 1e-9; v += line_step) {
       const double y = top + plot_h - v / line_top * plot_h;
       std::snprintf(buf, sizeof(buf), "<text x=\"%.1f\" y=\"%.1f\" fill=\"#ed7d31\">%s</text>\n",

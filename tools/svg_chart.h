@@ -16,6 +16,11 @@ struct BarLineChart {
   std::vector<std::string> categories;
   std::vector<double> bars;
   std::vector<double> line;
+  // Optional: which series each bar belongs to (an index into series), for
+  // one colour per series and a legend, e.g. one per policy. The line
+  // values are then drawn as dots, since neighbours belong to other series.
+  std::vector<std::string> series;
+  std::vector<size_t> bar_series;
 };
 
 std::string RenderBarLineSvg(const BarLineChart& chart);

@@ -95,11 +95,7 @@ struct Story {
 Story CheckStream(const std::vector<Json>& events, int frames) {
   Story story;
   const Json summary = SummaryOf(events);
-  EXPECT_EQ(summary["frames"].Int(), frames);
-  EXPECT_EQ(summary["expected_frames"].Int(), frames);
-  EXPECT_EQ(summary["lost"].Int(), 0);
-  EXPECT_EQ(summary["verified"].Int(), frames);
-  EXPECT_EQ(summary["mismatches"].Int(), 0);
+  ExpectAllFramesVerified(summary, frames);
   std::vector<int> seen(static_cast<size_t>(frames), 0);
   bool reachable_again = false;
   for (const Json& e : events) {

@@ -270,6 +270,16 @@ inline Json SummaryOf(const std::vector<Json>& events) {
   return s.empty() ? Json() : s.back();
 }
 
+// The stream's promise, from an edge run with --verify: `frames` frames came
+// out, none lost, and every output equals the local full run's.
+inline void ExpectAllFramesVerified(const Json& summary, int64_t frames) {
+  EXPECT_EQ(summary["frames"].Int(), frames);
+  EXPECT_EQ(summary["expected_frames"].Int(), frames);
+  EXPECT_EQ(summary["lost"].Int(), 0);
+  EXPECT_EQ(summary["verified"].Int(), frames);
+  EXPECT_EQ(summary["mismatches"].Int(), 0);
+}
+
 // A per-test scratch area: a temp dir, model files built with the CLI, and
 // unique names for each process's output files.
 class Workspace {

@@ -226,6 +226,22 @@ TEST(SweepAnalysisTest, BestCutsGainAndRegret) {
   EXPECT_EQ(link.entries[1].level, "10mbit");
   EXPECT_DOUBLE_EQ(link.entries[1].gain_pct, 0);
 
+  // CPU stress also measured at 10mbit, where b (edge-heavy) is best at 12
+  // ms: under cpu 90 there b takes 45 ms and a 52 ms, so b stays (gain 0),
+  // and the table gets one baseline per link.
+  std::vector<SweepRow> two_links = rows;
+  two_links.push_back(Row("cut", 90, "10mbit", 10, "a", 0, 52));
+  two_links.push_back(Row("cut", 90, "10mbit", 10, "b", 1, 45));
+  const GainTable cpu_at_links = RepartitioningGain(two_links, "cpu");
+  ASSERT_EQ(cpu_at_links.entries.size(), 4u);
+  EXPECT_EQ(cpu_at_links.entries[1].level, "90% at 50mbit");
+  EXPECT_DOUBLE_EQ(cpu_at_links.entries[1].gain_pct, 25);
+  EXPECT_EQ(cpu_at_links.entries[2].level, "0% at 10mbit");
+  EXPECT_EQ(cpu_at_links.entries[3].level, "90% at 10mbit");
+  EXPECT_EQ(cpu_at_links.entries[3].baseline_best->point, "b");
+  EXPECT_EQ(cpu_at_links.entries[3].best_row->point, "b");
+  EXPECT_DOUBLE_EQ(cpu_at_links.entries[3].gain_pct, 0);
+
   const std::vector<PolicyResult> compare = ComparePolicies(rows);
   ASSERT_EQ(compare.size(), 2u);
   const PolicyResult& dads = compare[0];

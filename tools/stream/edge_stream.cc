@@ -340,7 +340,12 @@ void EdgeStream::SendStage(ItemQueue* queue, ItemQueue* spare, Status* status) {
       continue;
     }
     Status s;
-    if (!item->choice->edge_only) {
+    if (!item->choice->edge_only && planner_->server_down()) {
+      // An earlier frame already found the server gone: this one, computed
+      // for the server before the planner moved the cut, finishes here now
+      // instead of waiting out a timeout of its own.
+      s = FinishLocally(item.get(), "server down since an earlier frame; not sent");
+    } else if (!item->choice->edge_only) {
       Status request;
       s = SendToServer(item.get(), &request);
       if (s.ok() && !request.ok()) {

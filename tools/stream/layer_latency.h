@@ -12,9 +12,12 @@
 namespace seam::stream {
 
 // Profiles every node with `options` (each node compiled on its own) and
-// returns one median latency per graph node; `profile` (optional) gets the
-// whole profile.
+// returns one median latency per graph node, scaled so that they add up to
+// the measured whole run of a normal (fused) session (scaled by at most 4x
+// either way); `profile` (optional) gets the unscaled per-node profile and
+// `whole_run_ms` (optional) that whole run's median.
 Status MeasureLayerLatency(const Model& model, SessionOptions options, int runs,
-                           std::vector<double>* node_ms, Profile* profile = nullptr);
+                           std::vector<double>* node_ms, Profile* profile = nullptr,
+                           double* whole_run_ms = nullptr);
 
 }  // namespace seam::stream

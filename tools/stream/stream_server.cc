@@ -211,14 +211,15 @@ Status StreamServer::ProfileLayers() {
   SessionOptions session_options;
   SEAM_RETURN_IF_ERROR(make_session_options_(model_.graph(), &session_options));
   Profile profile;
+  double whole_run_ms = 0;
   SEAM_RETURN_IF_ERROR(MeasureLayerLatency(model_, session_options, options_.profile_runs,
-                                           &info_.node_ms, &profile));
+                                           &info_.node_ms, &profile, &whole_run_ms));
   info_.model_hash = model_.content_hash();
   info_.backend = profile.backend;
   info_.threads = static_cast<uint32_t>(profile.threads);
   info_.workers = static_cast<uint32_t>(options_.workers);
-  LOG(INFO) << "server profile: " << profile.total_median_ms << " ms per whole run on "
-            << profile.backend;
+  LOG(INFO) << "server profile: " << whole_run_ms << " ms per whole run on " << profile.backend
+            << " (nodes compiled one by one: " << profile.total_median_ms << " ms)";
   return Status::Ok();
 }
 

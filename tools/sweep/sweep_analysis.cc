@@ -162,52 +162,75 @@ GainTable RepartitioningGain(const std::vector<SweepRow>& rows, const std::strin
       }
       return nullptr;
     };
-    const SweepRow* base = best_in(min_cpu, min_mem, fastest_link);
-    if (base == nullptr) continue;
-    // The levels of the axis, baseline first.
-    struct Level {
-      double cpu, mem;
-      std::string link;
-      double order;
-      std::string label;
-    };
-    std::vector<Level> levels;
-    std::set<std::string> seen;
-    for (const SweepRow* r : group) {
-      Level l{min_cpu, min_mem, fastest_link, 0, ""};
-      if (axis == "cpu") {
-        l.cpu = r->cpu_stress;
-        l.order = l.cpu;
-        l.label = G(l.cpu) + "%";
-      } else if (axis == "mem") {
-        l.mem = r->mem_stress;
-        l.order = l.mem;
-        l.label = G(l.mem) + "%";
-      } else {
-        l.link = r->link;
-        l.order = -r->bandwidth_mbps;
-        l.label = r->link;
+    // A stress axis is read at every link where it was varied (stress
+    // matters most where the best cut keeps work on the edge, often not at
+    // the fastest link); the link axis at the lowest stress.
+    std::vector<std::string> base_links = {fastest_link};
+    if (axis != "link") {
+      std::vector<std::pair<double, std::string>> varied;  // (-bandwidth, link)
+      for (const SweepRow* r : group) {
+        const bool off_base = axis == "cpu"
+                                  ? (r->cpu_stress != min_cpu && r->mem_stress == min_mem)
+                                  : (r->mem_stress != min_mem && r->cpu_stress == min_cpu);
+        const std::pair<double, std::string> key(-r->bandwidth_mbps, r->link);
+        if (off_base && std::find(varied.begin(), varied.end(), key) == varied.end())
+          varied.push_back(key);
       }
-      if (seen.insert(l.label).second) levels.push_back(l);
+      std::sort(varied.begin(), varied.end());
+      if (!varied.empty()) {
+        base_links.clear();
+        for (const auto& v : varied) base_links.push_back(v.second);
+      }
     }
-    std::sort(levels.begin(), levels.end(),
-              [](const Level& a, const Level& b) { return a.order < b.order; });
-    std::string label = base->model;
-    if (slowdowns.size() > 1) label += " (x" + G(base->slowdown) + ")";
-    for (const Level& l : levels) {
-      const SweepRow* best = best_in(l.cpu, l.mem, l.link);
-      if (best == nullptr) continue;
-      GainEntry e;
-      e.model = label;
-      e.level = l.label;
-      e.baseline_best = base;
-      e.best_row = best;
-      e.static_row = row_of(l.cpu, l.mem, l.link, base->point);
-      if (e.static_row != nullptr && e.static_row->latency_ms > 0) {
-        e.gain_pct =
-            100.0 * (e.static_row->latency_ms - best->latency_ms) / e.static_row->latency_ms;
+    std::string label = group.front()->model;
+    if (slowdowns.size() > 1) label += " (x" + G(group.front()->slowdown) + ")";
+    for (const std::string& base_link : base_links) {
+      const SweepRow* base = best_in(min_cpu, min_mem, base_link);
+      if (base == nullptr) continue;
+      // The levels of the axis, baseline first.
+      struct Level {
+        double cpu, mem;
+        std::string link;
+        double order;
+        std::string label;
+      };
+      std::vector<Level> levels;
+      std::set<std::string> seen;
+      for (const SweepRow* r : group) {
+        Level l{min_cpu, min_mem, base_link, 0, ""};
+        if (axis == "cpu") {
+          l.cpu = r->cpu_stress;
+          l.order = l.cpu;
+          l.label = G(l.cpu) + "%";
+        } else if (axis == "mem") {
+          l.mem = r->mem_stress;
+          l.order = l.mem;
+          l.label = G(l.mem) + "%";
+        } else {
+          l.link = r->link;
+          l.order = -r->bandwidth_mbps;
+          l.label = r->link;
+        }
+        if (base_links.size() > 1) l.label += " at " + base_link;
+        if (seen.insert(l.label).second) levels.push_back(l);
       }
-      table.entries.push_back(e);
+      std::sort(levels.begin(), levels.end(),
+                [](const Level& a, const Level& b) { return a.order < b.order; });
+      for (const Level& l : levels) {
+        const SweepRow* best = best_in(l.cpu, l.mem, l.link);
+        if (best == nullptr) continue;
+        GainEntry e;
+        e.model = label;
+        e.level = l.label;
+        e.baseline_best = base;
+        e.best_row = best;
+        e.static_row = row_of(l.cpu, l.mem, l.link, base->point);
+        if (e.static_row != nullptr && e.static_row->latency_ms > 0) {
+          e.gain_pct =
+              100.0 * (e.static_row->latency_ms - best->latency_ms) / e.static_row->latency_ms;
+        }
+        table.entries.push_back(e);
+      }
     }
   }
   return table;

@@ -60,7 +60,9 @@ struct GainTable {
 
 // Repartitioning gains along one axis ("cpu", "mem" or "link"): the
 // baseline is the lowest CPU and memory stress and the fastest link
-// measured for each model (and slowdown); the other axes stay at it.
+// measured for each model (and slowdown); the other axes stay at it. A
+// stress axis varied at several links gets one baseline per link (levels
+// labelled "45% at 10mbit").
 GainTable RepartitioningGain(const std::vector<SweepRow>& rows, const std::string& axis);
 
 struct PolicyResult {
