@@ -8,8 +8,8 @@
 #   bash tools/demo_split.sh [BUILD_DIR]     (quickstart.sh demo calls this)
 #
 # Environment: MODEL (zoo name, default mobilenet_v2), PHASE_S (seconds per
-# link phase, default 8), RATE (frames/s, default 4), SLOWDOWN (how many times
-# slower than this machine the emulated edge device is, default 10; a
+# link phase, default 8), RATE (frames/s, default 2), SLOWDOWN (how many times
+# slower than this machine the emulated edge device is, default 30; a
 # Raspberry-Pi-class device against a server). A frame waits at most 3 s for
 # the server, then finishes on the edge (as any deployed policy would).
 set -euo pipefail
@@ -18,8 +18,8 @@ readonly BUILD_DIR="${1:-build}"
 readonly SEAM="${BUILD_DIR}/tools/seam"
 readonly MODEL_NAME="${MODEL:-mobilenet_v2}"
 readonly PHASE_S="${PHASE_S:-8}"
-readonly RATE="${RATE:-4}"
-readonly SLOWDOWN="${SLOWDOWN:-10}"
+readonly RATE="${RATE:-2}"
+readonly SLOWDOWN="${SLOWDOWN:-30}"
 readonly WORK="$(mktemp -d /tmp/seam-demo.XXXXXX)"
 readonly PORT="${PORT:-$((20000 + RANDOM % 20000))}"
 readonly ENDPOINT="tcp://127.0.0.1:${PORT}"
@@ -45,7 +45,7 @@ ${PHASE_S},1.1,100
 $((2 * PHASE_S)),0.13,100
 $((3 * PHASE_S)),18.88,10
 TRACE
-frames=$((4 * PHASE_S * RATE))
+frames=$(python3 -c "import sys; print(max(1, round(4 * float(sys.argv[1]) * float(sys.argv[2]))))" "${PHASE_S}" "${RATE}")
 step "link trace: 4G (5.85 Mbit/s) -> 3G (1.1) -> CAT1 (0.13) -> WiFi (18.88), ${PHASE_S} s each"
 
 step "starting the server on ${ENDPOINT}"
