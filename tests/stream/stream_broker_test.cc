@@ -60,18 +60,6 @@ class Broker {
   std::unique_ptr<Process> process_;
 };
 
-// Waits until the edge has printed the frame event for `frame`.
-bool WaitForFrame(Process* edge, int frame, double timeout_s) {
-  const std::string needle = "{\"event\":\"frame\",\"frame\":" + std::to_string(frame) + ",";
-  const auto deadline = Clock::now() + std::chrono::duration<double>(timeout_s);
-  while (Clock::now() < deadline) {
-    if (edge->Out().find(needle) != std::string::npos) return true;
-    if (edge->exited()) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
-}
-
 // `frames` distinct lenet5 inputs in DIR/, seeded by `seed`.
 void WriteInputs(const Workspace& ws, const std::string& dir, int frames, uint32_t seed) {
   std::filesystem::create_directories(ws.path(dir));

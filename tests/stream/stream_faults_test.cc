@@ -14,18 +14,6 @@
 namespace seam::stream_test {
 namespace {
 
-// Waits until the edge has printed the frame event for `frame`.
-bool WaitForFrame(Process* edge, int frame, double timeout_s) {
-  const std::string needle = "{\"event\":\"frame\",\"frame\":" + std::to_string(frame) + ",";
-  const auto deadline = Clock::now() + std::chrono::duration<double>(timeout_s);
-  while (Clock::now() < deadline) {
-    if (edge->Out().find(needle) != std::string::npos) return true;
-    if (edge->exited()) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
-}
-
 // Streams 100 frames server-only at 20/s; ~1.3 s in, SIGKILLs the server,
 // restarts it on the same endpoint 1 s later, and checks the whole story.
 void KillAndRestartServer(const std::vector<std::string>& monitor_args) {

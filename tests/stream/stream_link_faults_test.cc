@@ -44,18 +44,6 @@ Process::Program RelayProgram() {
 #endif
 }
 
-// Waits until the edge has printed the frame event for `frame`.
-bool WaitForFrame(Process* edge, int frame, double timeout_s) {
-  const std::string needle = "{\"event\":\"frame\",\"frame\":" + std::to_string(frame) + ",";
-  const auto deadline = Clock::now() + std::chrono::duration<double>(timeout_s);
-  while (Clock::now() < deadline) {
-    if (edge->Out().find(needle) != std::string::npos) return true;
-    if (edge->exited()) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
-}
-
 // Starts `tcp_relay LISTEN TARGET` and waits for its "listening" line.
 std::unique_ptr<Process> StartRelay(Workspace* ws, int listen_port, int target_port) {
   auto relay = ws->StartProgram("relay", RelayProgram(),

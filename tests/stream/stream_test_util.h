@@ -280,6 +280,18 @@ inline void ExpectAllFramesVerified(const Json& summary, int64_t frames) {
   EXPECT_EQ(summary["mismatches"].Int(), 0);
 }
 
+// Waits until the edge has printed the frame event for `frame`.
+inline bool WaitForFrame(Process* edge, int frame, double timeout_s) {
+  const std::string needle = "{\"event\":\"frame\",\"frame\":" + std::to_string(frame) + ",";
+  const auto deadline = Clock::now() + std::chrono::duration<double>(timeout_s);
+  while (Clock::now() < deadline) {
+    if (edge->Out().find(needle) != std::string::npos) return true;
+    if (edge->exited()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
 // A per-test scratch area: a temp dir, model files built with the CLI, and
 // unique names for each process's output files.
 class Workspace {
