@@ -50,8 +50,8 @@ Status CreateBackend(const std::string& name, [[maybe_unused]] const Graph& grap
   std::string valid = "auto";
   for (const std::string& n : AvailableBackends()) valid += ", " + n;
   if (resolved == "onednn" || resolved == "xnnpack") {
-    return Unsupported("backend '" + resolved + "' is not built into this seam (available: " +
-                       valid + ")");
+    return Unsupported("backend '" + resolved +
+                       "' is not built into this seam (available: " + valid + ")");
   }
   return NotFound("unknown backend '" + name + "' (available: " + valid + ")");
 }

@@ -36,8 +36,7 @@ inline uint64_t Avalanche(uint64_t h) {
 
 }  // namespace
 
-ContentHasher::ContentHasher()
-    : lanes_{kPrime1 + kPrime2, kPrime2, 0, 0 - kPrime1}, tail_{} {}
+ContentHasher::ContentHasher() : lanes_{kPrime1 + kPrime2, kPrime2, 0, 0 - kPrime1}, tail_{} {}
 
 void ContentHasher::Block(const uint8_t* block) {
   for (int i = 0; i < 4; ++i) lanes_[i] = Mix(lanes_[i], Load64(block + 8 * i));
@@ -78,7 +77,8 @@ ContentHash ContentHasher::Finish() const {
   for (int i = 0; i < 4; ++i) h = (h ^ Mix(0, lanes_[i])) * kPrime1 + kPrime3;
   h += total_;
   size_t i = 0;
-  for (; i + 8 <= tail_size_; i += 8) h = Rotl(h ^ Mix(0, Load64(tail_ + i)), 27) * kPrime1 + kPrime3;
+  for (; i + 8 <= tail_size_; i += 8)
+    h = Rotl(h ^ Mix(0, Load64(tail_ + i)), 27) * kPrime1 + kPrime3;
   for (; i < tail_size_; ++i) h = Rotl(h ^ (tail_[i] * kPrime3), 11) * kPrime1;
   const uint64_t lo = Avalanche(h);
   const uint64_t hi = Avalanche(h ^ Rotl(lo, 29) ^ kPrime2);

@@ -27,7 +27,8 @@ float GraphBuilder::NextUniform() {
   return static_cast<float>(z >> 40) * (1.0f / 16777216.0f);
 }
 
-int GraphBuilder::AddTensor(const std::string& name, const Shape& shape, std::vector<float> values) {
+int GraphBuilder::AddTensor(const std::string& name, const Shape& shape,
+                            std::vector<float> values) {
   TensorInfo info;
   info.name = name;
   info.shape = shape;
@@ -120,12 +121,14 @@ int GraphBuilder::AddNode(OpType op, const std::string& name, const std::vector<
     Fail(std::move(s));
     return -1;
   }
-  for (int i = 0; i < num_outputs; ++i) graph_.tensors[graph_.nodes[index].outputs[i]].shape = shapes[i];
+  for (int i = 0; i < num_outputs; ++i)
+    graph_.tensors[graph_.nodes[index].outputs[i]].shape = shapes[i];
   return graph_.nodes[index].outputs[0];
 }
 
 int GraphBuilder::LastOutput(int i) const {
-  if (graph_.nodes.empty() || i < 0 || static_cast<size_t>(i) >= graph_.nodes.back().outputs.size()) {
+  if (graph_.nodes.empty() || i < 0 ||
+      static_cast<size_t>(i) >= graph_.nodes.back().outputs.size()) {
     return -1;
   }
   return graph_.nodes.back().outputs[i];
@@ -161,8 +164,8 @@ int GraphBuilder::Conv(const std::string& name, int x, int out_channels, const C
   const int64_t fan_in = cin * attrs.kernel_h * attrs.kernel_w;
   // He-uniform keeps activations from growing or vanishing through ReLUs.
   const float limit = std::sqrt(6.0f / static_cast<float>(fan_in > 0 ? fan_in : 1));
-  const int w = RandomUniform(name + ".weight", Shape{out_channels, cin, attrs.kernel_h, attrs.kernel_w},
-                              limit);
+  const int w = RandomUniform(name + ".weight",
+                              Shape{out_channels, cin, attrs.kernel_h, attrs.kernel_w}, limit);
   const int b = bias ? RandomUniform(name + ".bias", Shape{out_channels}, 0.05f) : -1;
   std::vector<int> inputs = {x, w};
   if (bias) inputs.push_back(b);
@@ -174,7 +177,8 @@ int GraphBuilder::FullyConnected(const std::string& name, int x, int out_feature
   if (Failed()) return -1;
   const Shape& in = shape(x);
   if (in.rank != 2) {
-    Fail(InvalidArgument("fully connected '" + name + "' needs a [N,I] input, got " + in.ToString()));
+    Fail(InvalidArgument("fully connected '" + name + "' needs a [N,I] input, got " +
+                         in.ToString()));
     return -1;
   }
   const float limit = std::sqrt(6.0f / static_cast<float>(in.dims[1]));
@@ -270,7 +274,8 @@ int GraphBuilder::LSTM(const std::string& name, int x, int hidden_size, LSTMDire
   if (Failed()) return -1;
   const Shape& in = shape(x);
   if (in.rank != 3) {
-    Fail(InvalidArgument("LSTM '" + name + "' needs a [seq,batch,input] input, got " + in.ToString()));
+    Fail(InvalidArgument("LSTM '" + name + "' needs a [seq,batch,input] input, got " +
+                         in.ToString()));
     return -1;
   }
   const int64_t dirs = direction == LSTMDirection::kBidirectional ? 2 : 1;

@@ -54,8 +54,10 @@ Status CheckStructure(const Graph& g, std::vector<bool>* defined) {
   if (g.inputs.empty()) return InvalidModel("graph has no inputs");
   if (g.outputs.empty()) return InvalidModel("graph has no outputs");
   for (int32_t t : g.inputs) {
-    if (!InRange(g, t)) return InvalidModel("graph input index " + std::to_string(t) + " out of range");
-    if (g.tensors[t].is_constant()) return InvalidModel(TensorLabel(g, t) + ": graph input has weight data");
+    if (!InRange(g, t))
+      return InvalidModel("graph input index " + std::to_string(t) + " out of range");
+    if (g.tensors[t].is_constant())
+      return InvalidModel(TensorLabel(g, t) + ": graph input has weight data");
     if (g.tensors[t].shape.rank == 0) {
       return InvalidModel(TensorLabel(g, t) + ": graph input needs a static shape");
     }
@@ -69,7 +71,8 @@ Status CheckStructure(const Graph& g, std::vector<bool>* defined) {
     const Node& node = g.nodes[n];
     const std::string label = NodeLabel(g, static_cast<int>(n));
     if (!IsKnownOpCode(static_cast<int32_t>(node.op))) {
-      return InvalidModel(label + "unknown op code " + std::to_string(static_cast<int32_t>(node.op)));
+      return InvalidModel(label + "unknown op code " +
+                          std::to_string(static_cast<int32_t>(node.op)));
     }
     if (!ids.insert(node.id).second) {
       return InvalidModel(label + "id " + std::to_string(node.id) + " is used by another node");
@@ -118,7 +121,8 @@ Status CheckStructure(const Graph& g, std::vector<bool>* defined) {
     }
   }
   for (int32_t t : g.outputs) {
-    if (!InRange(g, t)) return InvalidModel("graph output index " + std::to_string(t) + " out of range");
+    if (!InRange(g, t))
+      return InvalidModel("graph output index " + std::to_string(t) + " out of range");
     if (!(*defined)[t]) return InvalidModel(TensorLabel(g, t) + ": graph output is never produced");
   }
   for (const ExitHead& exit : g.exits) {

@@ -97,7 +97,8 @@ std::vector<double> LatencyFeatures(const Graph& g, const Node& node) {
                                : 0.0;
     double ratio = 0;
     if (a != nullptr) {
-      ratio = (static_cast<double>(a->kernel_h) / a->stride_h) * (static_cast<double>(a->kernel_w) / a->stride_w);
+      ratio = (static_cast<double>(a->kernel_h) / a->stride_h) *
+              (static_cast<double>(a->kernel_w) / a->stride_w);
     }
     return {in, ratio * filters};
   }

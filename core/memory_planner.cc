@@ -49,9 +49,9 @@ ArenaPlan PlanArena(const std::vector<TensorLifetime>& tensors, size_t alignment
     if (best_offset == std::numeric_limits<size_t>::max()) best_offset = cursor;
     plan.offsets[i] = static_cast<int64_t>(best_offset);
     plan.arena_bytes = std::max(plan.arena_bytes, best_offset + size);
-    auto pos = std::upper_bound(placed.begin(), placed.end(), best_offset, [&](size_t off, size_t j) {
-      return off < static_cast<size_t>(plan.offsets[j]);
-    });
+    auto pos = std::upper_bound(
+        placed.begin(), placed.end(), best_offset,
+        [&](size_t off, size_t j) { return off < static_cast<size_t>(plan.offsets[j]); });
     placed.insert(pos, i);
   }
   return plan;

@@ -9,7 +9,7 @@
 namespace seam {
 
 struct TensorLifetime {
-  size_t bytes = 0;  // 0: not placed in the arena
+  size_t bytes = 0;    // 0: not placed in the arena
   int first_step = 0;  // schedule step that writes it (0 for graph inputs)
   int last_step = 0;   // last schedule step that reads it (inclusive)
 };

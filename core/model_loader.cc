@@ -79,23 +79,37 @@ FusedActivation ReadActivation(const fb::FusedActivation* a) {
 // The attribute table each op expects (NONE: the op takes none).
 fb::Attributes ExpectedAttributes(OpType op) {
   switch (op) {
-    case OpType::kConv2D: return fb::Attributes::Conv2DAttrs;
+    case OpType::kConv2D:
+      return fb::Attributes::Conv2DAttrs;
     case OpType::kMaxPool:
-    case OpType::kAveragePool: return fb::Attributes::PoolAttrs;
-    case OpType::kFullyConnected: return fb::Attributes::FullyConnectedAttrs;
-    case OpType::kBatchNorm: return fb::Attributes::BatchNormAttrs;
-    case OpType::kLRN: return fb::Attributes::LRNAttrs;
-    case OpType::kClip: return fb::Attributes::ClipAttrs;
-    case OpType::kLeakyRelu: return fb::Attributes::LeakyReluAttrs;
+    case OpType::kAveragePool:
+      return fb::Attributes::PoolAttrs;
+    case OpType::kFullyConnected:
+      return fb::Attributes::FullyConnectedAttrs;
+    case OpType::kBatchNorm:
+      return fb::Attributes::BatchNormAttrs;
+    case OpType::kLRN:
+      return fb::Attributes::LRNAttrs;
+    case OpType::kClip:
+      return fb::Attributes::ClipAttrs;
+    case OpType::kLeakyRelu:
+      return fb::Attributes::LeakyReluAttrs;
     case OpType::kConcat:
     case OpType::kSoftmax:
-    case OpType::kFlatten: return fb::Attributes::AxisAttrs;
-    case OpType::kReshape: return fb::Attributes::ReshapeAttrs;
-    case OpType::kTranspose: return fb::Attributes::TransposeAttrs;
-    case OpType::kPad: return fb::Attributes::PadAttrs;
-    case OpType::kResize: return fb::Attributes::ResizeAttrs;
-    case OpType::kLSTM: return fb::Attributes::LSTMAttrs;
-    default: return fb::Attributes::NONE;
+    case OpType::kFlatten:
+      return fb::Attributes::AxisAttrs;
+    case OpType::kReshape:
+      return fb::Attributes::ReshapeAttrs;
+    case OpType::kTranspose:
+      return fb::Attributes::TransposeAttrs;
+    case OpType::kPad:
+      return fb::Attributes::PadAttrs;
+    case OpType::kResize:
+      return fb::Attributes::ResizeAttrs;
+    case OpType::kLSTM:
+      return fb::Attributes::LSTMAttrs;
+    default:
+      return fb::Attributes::NONE;
   }
 }
 
@@ -137,7 +151,8 @@ Status ReadAttributes(const fb::Node* node, OpType op, const std::string& ctx, N
       return Status::Ok();
     }
     case fb::Attributes::FullyConnectedAttrs:
-      *out = FullyConnectedAttrs{ReadActivation(node->attributes_as_FullyConnectedAttrs()->activation())};
+      *out = FullyConnectedAttrs{
+          ReadActivation(node->attributes_as_FullyConnectedAttrs()->activation())};
       return Status::Ok();
     case fb::Attributes::BatchNormAttrs:
       *out = BatchNormAttrs{node->attributes_as_BatchNormAttrs()->epsilon()};
@@ -283,7 +298,8 @@ Status BuildGraph(const fb::Model* model, Graph* graph) {
   graph->outputs = ReadIndices(model->outputs());
   if (model->exits()) {
     for (const fb::ExitHead* e : *model->exits()) {
-      graph->exits.push_back(ExitHead{e->name() ? e->name()->str() : "", e->output(), e->accuracy()});
+      graph->exits.push_back(
+          ExitHead{e->name() ? e->name()->str() : "", e->output(), e->accuracy()});
     }
   }
   if (model->metadata()) {
@@ -308,10 +324,13 @@ Status Model::Parse(std::unique_ptr<Model> model, const LoadOptions& options,
                     std::unique_ptr<Model>* out) {
   const uint8_t* data = model->bytes_;
   const size_t size = model->size_;
-  if (size < 16) return InvalidModel("file is too small to be a .seam model (" + std::to_string(size) + " bytes)");
+  if (size < 16)
+    return InvalidModel("file is too small to be a .seam model (" + std::to_string(size) +
+                        " bytes)");
   if (size > kMaxModelBytes) return InvalidModel("model is larger than the 4 GiB limit");
   if (!fb::ModelBufferHasIdentifier(data)) {
-    return InvalidModel(std::string("file identifier is '") + std::string(reinterpret_cast<const char*>(data) + 4, 4) +
+    return InvalidModel(std::string("file identifier is '") +
+                        std::string(reinterpret_cast<const char*>(data) + 4, 4) +
                         "', expected 'SEAM' (not a .seam model)");
   }
   flatbuffers::Verifier verifier(data, size, /*max_depth=*/64, /*max_tables=*/10'000'000);
@@ -320,9 +339,10 @@ Status Model::Parse(std::unique_ptr<Model> model, const LoadOptions& options,
   }
   const fb::Model* fbm = fb::GetModel(data);
   if (fbm->schema_version() == 0 || fbm->schema_version() > kSchemaVersion) {
-    return Status(StatusCode::kVersionMismatch,
-                  "schema version " + std::to_string(fbm->schema_version()) +
-                      " is not supported (this seam reads 1.." + std::to_string(kSchemaVersion) + ")");
+    return Status(StatusCode::kVersionMismatch, "schema version " +
+                                                    std::to_string(fbm->schema_version()) +
+                                                    " is not supported (this seam reads 1.." +
+                                                    std::to_string(kSchemaVersion) + ")");
   }
   SEAM_RETURN_IF_ERROR(ComputeContentHash(data, size, &model->hash_));
   if (options.verify_content_hash &&
@@ -347,8 +367,7 @@ Status Model::LoadFromFile(const std::string& path, std::unique_ptr<Model>* out,
   const size_t size = static_cast<size_t>(st.st_size);
   if (size < 16 || size > kMaxModelBytes) {
     close(fd);
-    return InvalidModel("'" + path + "' has " + std::to_string(size) +
-                        " bytes: not a .seam model");
+    return InvalidModel("'" + path + "' has " + std::to_string(size) + " bytes: not a .seam model");
   }
   // Vectorised kernels (and XNNPACK) may read a few bytes past a weight
   // tensor, and the last weights can end exactly at the end of the file. So

@@ -23,7 +23,8 @@ Offset<flatbuffers::Vector<T>> Vec(FlatBufferBuilder& b, std::initializer_list<T
 }
 
 // Returns the union type and offset of a node's attributes.
-std::pair<fb::Attributes, Offset<void>> WriteAttributes(FlatBufferBuilder& b, const NodeAttrs& attrs) {
+std::pair<fb::Attributes, Offset<void>> WriteAttributes(FlatBufferBuilder& b,
+                                                        const NodeAttrs& attrs) {
   if (const auto* a = std::get_if<Conv2DAttrs>(&attrs)) {
     auto kernel = Vec<int32_t>(b, {a->kernel_h, a->kernel_w});
     auto strides = Vec<int32_t>(b, {a->stride_h, a->stride_w});
@@ -37,8 +38,9 @@ std::pair<fb::Attributes, Offset<void>> WriteAttributes(FlatBufferBuilder& b, co
     auto kernel = Vec<int32_t>(b, {a->kernel_h, a->kernel_w});
     auto strides = Vec<int32_t>(b, {a->stride_h, a->stride_w});
     auto pads = Vec<int32_t>(b, {a->pad_top, a->pad_left, a->pad_bottom, a->pad_right});
-    return {fb::Attributes::PoolAttrs,
-            fb::CreatePoolAttrs(b, kernel, strides, pads, a->ceil_mode, a->count_include_pad).Union()};
+    return {
+        fb::Attributes::PoolAttrs,
+        fb::CreatePoolAttrs(b, kernel, strides, pads, a->ceil_mode, a->count_include_pad).Union()};
   }
   if (const auto* a = std::get_if<FullyConnectedAttrs>(&attrs)) {
     auto act = WriteActivation(b, a->activation);
@@ -69,10 +71,10 @@ std::pair<fb::Attributes, Offset<void>> WriteAttributes(FlatBufferBuilder& b, co
             fb::CreateTransposeAttrs(b, b.CreateVector(a->perm)).Union()};
   }
   if (const auto* a = std::get_if<PadAttrs>(&attrs)) {
-    return {fb::Attributes::PadAttrs,
-            fb::CreatePadAttrs(b, b.CreateVector(a->pads), static_cast<fb::PadMode>(a->mode),
-                               a->value)
-                .Union()};
+    return {
+        fb::Attributes::PadAttrs,
+        fb::CreatePadAttrs(b, b.CreateVector(a->pads), static_cast<fb::PadMode>(a->mode), a->value)
+            .Union()};
   }
   if (const auto* a = std::get_if<ResizeAttrs>(&attrs)) {
     return {fb::Attributes::ResizeAttrs,

@@ -29,11 +29,14 @@ Status ProfileSession(Session* session, const ProfileOptions& options, Profile* 
     for (size_t i = 0; i < data.size(); ++i) data[i] = std::sin(0.01f * static_cast<float>(i));
     inputs.push_back(std::move(data));
   }
-  for (size_t i = 0; i < g.inputs.size(); ++i) in_views.push_back({inputs[i].data(), g.tensors[g.inputs[i]].shape});
+  for (size_t i = 0; i < g.inputs.size(); ++i)
+    in_views.push_back({inputs[i].data(), g.tensors[g.inputs[i]].shape});
   std::vector<std::vector<float>> outputs;
   std::vector<TensorView> out_views;
-  for (int32_t t : g.outputs) outputs.emplace_back(static_cast<size_t>(g.tensors[t].shape.NumElements()));
-  for (size_t i = 0; i < g.outputs.size(); ++i) out_views.push_back({outputs[i].data(), g.tensors[g.outputs[i]].shape});
+  for (int32_t t : g.outputs)
+    outputs.emplace_back(static_cast<size_t>(g.tensors[t].shape.NumElements()));
+  for (size_t i = 0; i < g.outputs.size(); ++i)
+    out_views.push_back({outputs[i].data(), g.tensors[g.outputs[i]].shape});
 
   using Clock = std::chrono::steady_clock;
   // Whole-model time first, without hooks.
@@ -54,7 +57,8 @@ Status ProfileSession(Session* session, const ProfileOptions& options, Profile* 
   });
   session->SetAfterNodeHook([&](int n) {
     if (run >= options.warmup) {
-      samples[n].push_back(std::chrono::duration<double, std::milli>(Clock::now() - started[n]).count());
+      samples[n].push_back(
+          std::chrono::duration<double, std::milli>(Clock::now() - started[n]).count());
     }
     return HookAction::kContinue;
   });

@@ -8,18 +8,24 @@ namespace seam {
 
 const char* DataTypeName(DataType type) {
   switch (type) {
-    case DataType::kF32: return "f32";
-    case DataType::kF16: return "f16";
-    case DataType::kI8: return "i8";
+    case DataType::kF32:
+      return "f32";
+    case DataType::kF16:
+      return "f16";
+    case DataType::kI8:
+      return "i8";
   }
   return "unknown";
 }
 
 size_t DataTypeSize(DataType type) {
   switch (type) {
-    case DataType::kF32: return 4;
-    case DataType::kF16: return 2;
-    case DataType::kI8: return 1;
+    case DataType::kF32:
+      return 4;
+    case DataType::kF16:
+      return 2;
+    case DataType::kI8:
+      return 1;
   }
   return 0;
 }

@@ -374,7 +374,8 @@ Status InferReshape(const NodeChecker& c, std::vector<Shape>* out) {
   for (int d = 0; d < y.rank; ++d) {
     int64_t v = a->shape[d];
     if (v == 0) {
-      if (d >= x.rank) return c.Error("target dim " + std::to_string(d) + " is 0 beyond input rank");
+      if (d >= x.rank)
+        return c.Error("target dim " + std::to_string(d) + " is 0 beyond input rank");
       v = x.dims[d];
     } else if (v == -1) {
       if (infer >= 0) return c.Error("target shape has more than one -1");
@@ -468,8 +469,9 @@ Status InferResize(const NodeChecker& c, std::vector<Shape>* out) {
     return c.Error("scales has " + std::to_string(a->scales.size()) + " entries for rank " +
                    std::to_string(x.rank));
   }
-  if (static_cast<int32_t>(a->coordinate_mode) < 0 || static_cast<int32_t>(a->coordinate_mode) > 3 ||
-      static_cast<int32_t>(a->nearest_mode) < 0 || static_cast<int32_t>(a->nearest_mode) > 3) {
+  if (static_cast<int32_t>(a->coordinate_mode) < 0 ||
+      static_cast<int32_t>(a->coordinate_mode) > 3 || static_cast<int32_t>(a->nearest_mode) < 0 ||
+      static_cast<int32_t>(a->nearest_mode) > 3) {
     return c.Error("unknown coordinate or nearest mode");
   }
   Shape y = x;
@@ -519,32 +521,50 @@ Status InferNodeShapes(const Graph& graph, int node_index, std::vector<Shape>* o
   output_shapes->assign(node.outputs.size(), Shape());
   if (node.outputs.empty()) return c.Error("has no outputs");
   switch (node.op) {
-    case OpType::kConv2D: return InferConv2D(c, output_shapes);
-    case OpType::kFullyConnected: return InferFullyConnected(c, output_shapes);
-    case OpType::kMatMul: return InferMatMul(c, output_shapes);
+    case OpType::kConv2D:
+      return InferConv2D(c, output_shapes);
+    case OpType::kFullyConnected:
+      return InferFullyConnected(c, output_shapes);
+    case OpType::kMatMul:
+      return InferMatMul(c, output_shapes);
     case OpType::kMaxPool:
-    case OpType::kAveragePool: return InferPool(c, output_shapes);
-    case OpType::kGlobalAveragePool: return InferGlobalAveragePool(c, output_shapes);
-    case OpType::kBatchNorm: return InferBatchNorm(c, output_shapes);
-    case OpType::kLRN: return InferLRN(c, output_shapes);
+    case OpType::kAveragePool:
+      return InferPool(c, output_shapes);
+    case OpType::kGlobalAveragePool:
+      return InferGlobalAveragePool(c, output_shapes);
+    case OpType::kBatchNorm:
+      return InferBatchNorm(c, output_shapes);
+    case OpType::kLRN:
+      return InferLRN(c, output_shapes);
     case OpType::kRelu:
     case OpType::kClip:
     case OpType::kLeakyRelu:
     case OpType::kSigmoid:
     case OpType::kTanh:
     case OpType::kHardSwish:
-    case OpType::kIdentity: return InferUnary(c, output_shapes);
+    case OpType::kIdentity:
+      return InferUnary(c, output_shapes);
     case OpType::kAdd:
-    case OpType::kMul: return InferBinary(c, output_shapes);
-    case OpType::kConcat: return InferConcat(c, output_shapes);
-    case OpType::kSoftmax: return InferSoftmax(c, output_shapes);
-    case OpType::kFlatten: return InferFlatten(c, output_shapes);
-    case OpType::kReshape: return InferReshape(c, output_shapes);
-    case OpType::kTranspose: return InferTranspose(c, output_shapes);
-    case OpType::kPad: return InferPad(c, output_shapes);
-    case OpType::kResize: return InferResize(c, output_shapes);
-    case OpType::kLSTM: return InferLSTM(c, output_shapes);
-    case OpType::kInvalid: break;
+    case OpType::kMul:
+      return InferBinary(c, output_shapes);
+    case OpType::kConcat:
+      return InferConcat(c, output_shapes);
+    case OpType::kSoftmax:
+      return InferSoftmax(c, output_shapes);
+    case OpType::kFlatten:
+      return InferFlatten(c, output_shapes);
+    case OpType::kReshape:
+      return InferReshape(c, output_shapes);
+    case OpType::kTranspose:
+      return InferTranspose(c, output_shapes);
+    case OpType::kPad:
+      return InferPad(c, output_shapes);
+    case OpType::kResize:
+      return InferResize(c, output_shapes);
+    case OpType::kLSTM:
+      return InferLSTM(c, output_shapes);
+    case OpType::kInvalid:
+      break;
   }
   return c.Error("unknown op code " + std::to_string(static_cast<int32_t>(node.op)));
 }

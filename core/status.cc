@@ -5,19 +5,32 @@ namespace seam {
 
 const char* StatusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "ok";
-    case StatusCode::kInvalidArgument: return "invalid_argument";
-    case StatusCode::kInvalidModel: return "invalid_model";
-    case StatusCode::kUnsupported: return "unsupported";
-    case StatusCode::kOutOfMemory: return "out_of_memory";
-    case StatusCode::kVersionMismatch: return "version_mismatch";
-    case StatusCode::kInternal: return "internal";
-    case StatusCode::kIo: return "io";
-    case StatusCode::kTimeout: return "timeout";
-    case StatusCode::kUnauthenticated: return "unauthenticated";
-    case StatusCode::kNotFound: return "not_found";
-    case StatusCode::kStopped: return "stopped";
-    case StatusCode::kCancelled: return "cancelled";
+    case StatusCode::kOk:
+      return "ok";
+    case StatusCode::kInvalidArgument:
+      return "invalid_argument";
+    case StatusCode::kInvalidModel:
+      return "invalid_model";
+    case StatusCode::kUnsupported:
+      return "unsupported";
+    case StatusCode::kOutOfMemory:
+      return "out_of_memory";
+    case StatusCode::kVersionMismatch:
+      return "version_mismatch";
+    case StatusCode::kInternal:
+      return "internal";
+    case StatusCode::kIo:
+      return "io";
+    case StatusCode::kTimeout:
+      return "timeout";
+    case StatusCode::kUnauthenticated:
+      return "unauthenticated";
+    case StatusCode::kNotFound:
+      return "not_found";
+    case StatusCode::kStopped:
+      return "stopped";
+    case StatusCode::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }

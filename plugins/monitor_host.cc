@@ -13,7 +13,8 @@ Status Monitor::Load(const std::string& name_or_path,
                      const std::vector<std::pair<std::string, std::string>>& config,
                      std::shared_ptr<Monitor>* out, PluginHost* host) {
   std::shared_ptr<PluginLibrary> library;
-  SEAM_RETURN_IF_ERROR(PluginLibrary::OpenByName(name_or_path, SEAM_PLUGIN_KIND_MONITOR, host, &library));
+  SEAM_RETURN_IF_ERROR(
+      PluginLibrary::OpenByName(name_or_path, SEAM_PLUGIN_KIND_MONITOR, host, &library));
   const auto* vt = static_cast<const seam_monitor_vtable*>(library->vtable());
   if (!SEAM_HAS_FIELD(seam_monitor_vtable, vt, sample) || vt->create == nullptr ||
       vt->destroy == nullptr || vt->sample == nullptr) {

@@ -66,9 +66,12 @@ PluginHost* DefaultPluginHost() {
 
 const char* PluginKindName(uint32_t kind) {
   switch (kind) {
-    case SEAM_PLUGIN_KIND_POLICY: return "policy";
-    case SEAM_PLUGIN_KIND_MONITOR: return "monitor";
-    case SEAM_PLUGIN_KIND_TRANSPORT: return "transport";
+    case SEAM_PLUGIN_KIND_POLICY:
+      return "policy";
+    case SEAM_PLUGIN_KIND_MONITOR:
+      return "monitor";
+    case SEAM_PLUGIN_KIND_TRANSPORT:
+      return "transport";
   }
   return "unknown";
 }
@@ -148,10 +151,10 @@ Status PluginLibrary::Open(const std::string& path, uint32_t expected_kind, Plug
   const seam_plugin_info* info = nullptr;
   const seam_status st = query(SEAM_PLUGIN_ABI_MAJOR, SEAM_PLUGIN_ABI_MINOR, host->api(), &info);
   if (st != SEAM_STATUS_OK || info == nullptr) {
-    return Status(StatusCode::kVersionMismatch,
-                  "plugin '" + path + "' refused this host (ABI " +
-                      std::to_string(SEAM_PLUGIN_ABI_MAJOR) + "." +
-                      std::to_string(SEAM_PLUGIN_ABI_MINOR) + "), status " + std::to_string(st));
+    return Status(StatusCode::kVersionMismatch, "plugin '" + path + "' refused this host (ABI " +
+                                                    std::to_string(SEAM_PLUGIN_ABI_MAJOR) + "." +
+                                                    std::to_string(SEAM_PLUGIN_ABI_MINOR) +
+                                                    "), status " + std::to_string(st));
   }
   if (info->struct_size < offsetof(seam_plugin_info, vtable) + sizeof(info->vtable)) {
     return InvalidArgument("plugin '" + path + "' returned a truncated descriptor");
@@ -183,7 +186,8 @@ std::vector<std::string> PluginLibrary::SearchPath() {
     size_t start = 0;
     while (start <= all.size()) {
       const size_t end = all.find(':', start);
-      const std::string dir = all.substr(start, end == std::string::npos ? std::string::npos : end - start);
+      const std::string dir =
+          all.substr(start, end == std::string::npos ? std::string::npos : end - start);
       if (!dir.empty()) dirs.push_back(dir);
       if (end == std::string::npos) break;
       start = end + 1;
@@ -241,7 +245,9 @@ std::vector<std::string> PluginLibrary::ListAvailable(uint32_t kind) {
     if (d == nullptr) continue;
     while (dirent* e = readdir(d)) {
       std::string f = e->d_name;
-      if (f.rfind(prefix, 0) != 0 || f.size() < prefix.size() + 4 || f.substr(f.size() - 3) != ".so") continue;
+      if (f.rfind(prefix, 0) != 0 || f.size() < prefix.size() + 4 ||
+          f.substr(f.size() - 3) != ".so")
+        continue;
       std::string name = f.substr(prefix.size(), f.size() - prefix.size() - 3);
       for (char& c : name) {
         if (c == '_') c = '-';

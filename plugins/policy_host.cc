@@ -123,7 +123,8 @@ Status Policy::Load(const std::string& name_or_path,
                     const std::vector<std::pair<std::string, std::string>>& config,
                     std::shared_ptr<Policy>* out, PluginHost* host) {
   std::shared_ptr<PluginLibrary> library;
-  SEAM_RETURN_IF_ERROR(PluginLibrary::OpenByName(name_or_path, SEAM_PLUGIN_KIND_POLICY, host, &library));
+  SEAM_RETURN_IF_ERROR(
+      PluginLibrary::OpenByName(name_or_path, SEAM_PLUGIN_KIND_POLICY, host, &library));
   const auto* vt = static_cast<const seam_policy_vtable*>(library->vtable());
   if (!SEAM_HAS_FIELD(seam_policy_vtable, vt, plan) || vt->create == nullptr ||
       vt->destroy == nullptr || vt->plan == nullptr) {

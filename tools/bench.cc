@@ -26,7 +26,8 @@ int BenchMain(const std::vector<std::string>& args) {
                    "warm-up, and the achieved GFLOP/s.");
   parser.AddPositional("FILE", "the .seam model file", &model_path);
   parser.AddString("backend", 'b', "NAME", BackendFlagHelp(), &backend);
-  parser.AddInt("threads", 't', "N", "threads (backend pool and reference kernels)", &threads, 1, 256);
+  parser.AddInt("threads", 't', "N", "threads (backend pool and reference kernels)", &threads, 1,
+                256);
   parser.AddInt("runs", 'r', "N", "timed runs", &runs, 1, 1000000);
   parser.AddInt("warmup", 'w', "N", "untimed runs first", &warmup, 0, 1000000);
   parser.AddBool("json", 0, "print JSON", &json);
@@ -52,11 +53,15 @@ int BenchMain(const std::vector<std::string>& args) {
   std::vector<TensorView> out;
   for (int32_t t : g.inputs) {
     in_data.emplace_back(static_cast<size_t>(g.tensors[t].shape.NumElements()));
-    for (size_t i = 0; i < in_data.back().size(); ++i) in_data.back()[i] = static_cast<float>(i % 255) / 127.5f - 1.0f;
+    for (size_t i = 0; i < in_data.back().size(); ++i)
+      in_data.back()[i] = static_cast<float>(i % 255) / 127.5f - 1.0f;
   }
-  for (size_t i = 0; i < g.inputs.size(); ++i) in.push_back({in_data[i].data(), g.tensors[g.inputs[i]].shape});
-  for (int32_t t : g.outputs) out_data.emplace_back(static_cast<size_t>(g.tensors[t].shape.NumElements()));
-  for (size_t i = 0; i < g.outputs.size(); ++i) out.push_back({out_data[i].data(), g.tensors[g.outputs[i]].shape});
+  for (size_t i = 0; i < g.inputs.size(); ++i)
+    in.push_back({in_data[i].data(), g.tensors[g.inputs[i]].shape});
+  for (int32_t t : g.outputs)
+    out_data.emplace_back(static_cast<size_t>(g.tensors[t].shape.NumElements()));
+  for (size_t i = 0; i < g.outputs.size(); ++i)
+    out.push_back({out_data[i].data(), g.tensors[g.outputs[i]].shape});
 
   std::vector<double> ms;
   for (int64_t r = 0; r < warmup + runs; ++r) {

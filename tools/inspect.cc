@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "seam/cut.h"
 #include "seam/graph.h"
 #include "seam/model.h"
 #include "seam/ops.h"
@@ -15,7 +16,6 @@
 #include "tools/cli_common.h"
 #include "tools/json_writer.h"
 #include "tools/session_setup.h"
-#include "seam/cut.h"
 
 namespace seam::cli {
 namespace {
@@ -319,7 +319,8 @@ void PrintPartitionPoints(const Graph& g, bool json) {
   TextTable table({"#", "after layer", "op", "edge nodes", "bytes crossing"},
                   {TextTable::kRight, TextTable::kLeft, TextTable::kLeft, TextTable::kRight,
                    TextTable::kRight});
-  table.AddRow({"-", "input (server only)", "-", "0", HumanBytes(static_cast<double>(input_bytes))});
+  table.AddRow(
+      {"-", "input (server only)", "-", "0", HumanBytes(static_cast<double>(input_bytes))});
   for (size_t i = 0; i < points.size(); ++i) {
     const PartitionPoint& p = points[i];
     table.AddRow({std::to_string(i), g.nodes[p.node].name, OpTypeName(g.nodes[p.node].op),
@@ -350,8 +351,8 @@ int InspectMain(const std::vector<std::string>& args) {
                  "list the partition points (layers every path passes through) and the bytes "
                  "that cross at each",
                  &partition_points);
-  parser.AddString("backend", 'b', "NAME", "show which nodes this backend runs: " + BackendFlagHelp(),
-                   &backend);
+  parser.AddString("backend", 'b', "NAME",
+                   "show which nodes this backend runs: " + BackendFlagHelp(), &backend);
   int code = kExitOk;
   if (!parser.ParseOrReport(args, &code)) return code;
   if (verbose) SetVerbose(true);

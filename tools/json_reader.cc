@@ -44,7 +44,9 @@ class Parser {
                            ": " + what);
   }
   void Skip() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\r' || s_[pos_] == '\t')) ++pos_;
+    while (pos_ < s_.size() &&
+           (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\r' || s_[pos_] == '\t'))
+      ++pos_;
   }
   bool Literal(const char* word) {
     const std::string w = word;
@@ -83,8 +85,9 @@ class Parser {
   Status Number(JsonValue* out) {
     const size_t start = pos_;
     if (pos_ < s_.size() && s_[pos_] == '-') ++pos_;
-    while (pos_ < s_.size() && (std::isdigit(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '.' ||
-                                s_[pos_] == 'e' || s_[pos_] == 'E' || s_[pos_] == '+' || s_[pos_] == '-')) {
+    while (pos_ < s_.size() &&
+           (std::isdigit(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '.' ||
+            s_[pos_] == 'e' || s_[pos_] == 'E' || s_[pos_] == '+' || s_[pos_] == '-')) {
       ++pos_;
     }
     if (pos_ == start) return Error("expected a value");
@@ -113,17 +116,34 @@ class Parser {
       if (pos_ >= s_.size()) break;
       const char e = s_[pos_++];
       switch (e) {
-        case '"': *out += '"'; break;
-        case '\\': *out += '\\'; break;
-        case '/': *out += '/'; break;
-        case 'b': *out += '\b'; break;
-        case 'f': *out += '\f'; break;
-        case 'n': *out += '\n'; break;
-        case 'r': *out += '\r'; break;
-        case 't': *out += '\t'; break;
+        case '"':
+          *out += '"';
+          break;
+        case '\\':
+          *out += '\\';
+          break;
+        case '/':
+          *out += '/';
+          break;
+        case 'b':
+          *out += '\b';
+          break;
+        case 'f':
+          *out += '\f';
+          break;
+        case 'n':
+          *out += '\n';
+          break;
+        case 'r':
+          *out += '\r';
+          break;
+        case 't':
+          *out += '\t';
+          break;
         case 'u': {
           if (pos_ + 4 > s_.size()) return Error("truncated \\u escape");
-          const unsigned code = static_cast<unsigned>(std::strtoul(s_.substr(pos_, 4).c_str(), nullptr, 16));
+          const unsigned code =
+              static_cast<unsigned>(std::strtoul(s_.substr(pos_, 4).c_str(), nullptr, 16));
           pos_ += 4;
           // Basic multilingual plane only; enough for names seam writes.
           if (code < 0x80) {
@@ -138,7 +158,8 @@ class Parser {
           }
           break;
         }
-        default: return Error(std::string("bad escape \\") + e);
+        default:
+          return Error(std::string("bad escape \\") + e);
       }
     }
     return Error("unterminated string");
@@ -214,7 +235,8 @@ Status ReadJsonFile(const std::string& path, JsonValue* out) {
   if (!in) return IoError("cannot open '" + path + "'");
   std::stringstream buffer;
   buffer << in.rdbuf();
-  if (buffer.str().size() > (size_t{256} << 20)) return InvalidArgument("'" + path + "' is too large");
+  if (buffer.str().size() > (size_t{256} << 20))
+    return InvalidArgument("'" + path + "' is too large");
   Status s = ParseJson(buffer.str(), out);
   if (!s.ok()) return Status(s.code(), "'" + path + "': " + s.message());
   return s;

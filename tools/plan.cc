@@ -22,9 +22,12 @@ constexpr char kCommand[] = "seam plan";
 
 const char* ModeName(uint32_t mode) {
   switch (mode) {
-    case SEAM_POLICY_MODE_LIGHT: return "light";
-    case SEAM_POLICY_MODE_HEAVY: return "heavy";
-    case SEAM_POLICY_MODE_INFEASIBLE: return "infeasible";
+    case SEAM_POLICY_MODE_LIGHT:
+      return "light";
+    case SEAM_POLICY_MODE_HEAVY:
+      return "heavy";
+    case SEAM_POLICY_MODE_INFEASIBLE:
+      return "infeasible";
   }
   return "unknown";
 }
@@ -45,15 +48,19 @@ int PlanMain(const std::vector<std::string>& args) {
                    "policy plugin name or .so path (e.g. dads-light, neurosurgeon, dads-heavy, "
                    "dsccs, edgent, measured, edge-only, server-only)",
                    &policy_name);
-  parser.AddRepeated("policy-opt", 0, "KEY=VALUE", "option passed to the policy plugin", &policy_options);
-  parser.AddString("edge-profile", 0, "P", "profile of the edge device (seam profile -o)", &edge_profile);
+  parser.AddRepeated("policy-opt", 0, "KEY=VALUE", "option passed to the policy plugin",
+                     &policy_options);
+  parser.AddString("edge-profile", 0, "P", "profile of the edge device (seam profile -o)",
+                   &edge_profile);
   parser.AddString("server-profile", 0, "P", "profile of the server", &server_profile);
-  parser.AddInt("edge-threads", 0, "N", "which thread count of the edge profile to use", &edge_threads, 1, 256);
+  parser.AddInt("edge-threads", 0, "N", "which thread count of the edge profile to use",
+                &edge_threads, 1, 256);
   parser.AddInt("server-threads", 0, "N", "which thread count of the server profile to use",
                 &server_threads, 1, 256);
   parser.AddBool("predicted", 0, "use the profiles' latency predictors instead of measured times",
                  &predicted);
-  parser.AddString("bandwidth", 0, "BW", "edge-to-server bandwidth, e.g. 5.85Mbit", &bandwidth_text);
+  parser.AddString("bandwidth", 0, "BW", "edge-to-server bandwidth, e.g. 5.85Mbit",
+                   &bandwidth_text);
   parser.AddString("rtt", 0, "T", "round-trip time, e.g. 30ms", &rtt_text);
   parser.AddString("rate", 0, "Q", "frames per second the stream needs (DADS light/heavy switch)",
                    &rate_text);
@@ -63,13 +70,16 @@ int PlanMain(const std::vector<std::string>& args) {
   parser.AddBool("verbose", 'v', "log at INFO level", &verbose);
   parser.SetEpilog(
       "Example:\n"
-      "  seam plan r18.seam --policy dads-light --edge-profile edge.json --server-profile server.json \\\n"
+      "  seam plan r18.seam --policy dads-light --edge-profile edge.json --server-profile "
+      "server.json \\\n"
       "      --bandwidth 5.85Mbit --rtt 30ms");
   int code = kExitOk;
   if (!parser.ParseOrReport(args, &code)) return code;
   if (verbose) SetVerbose(true);
-  if (policy_name.empty() || edge_profile.empty() || server_profile.empty() || bandwidth_text.empty()) {
-    std::fprintf(stderr, "%s: --policy, --edge-profile, --server-profile and --bandwidth are required\n",
+  if (policy_name.empty() || edge_profile.empty() || server_profile.empty() ||
+      bandwidth_text.empty()) {
+    std::fprintf(stderr,
+                 "%s: --policy, --edge-profile, --server-profile and --bandwidth are required\n",
                  kCommand);
     return kExitUsage;
   }
@@ -82,7 +92,8 @@ int PlanMain(const std::vector<std::string>& args) {
   if (status.ok()) {
     char* end = nullptr;
     rate = std::strtod(rate_text.c_str(), &end);
-    if (*end != '\0' || rate < 0) status = InvalidArgument("--rate wants frames per second, got '" + rate_text + "'");
+    if (*end != '\0' || rate < 0)
+      status = InvalidArgument("--rate wants frames per second, got '" + rate_text + "'");
   }
   if (!status.ok()) {
     std::fprintf(stderr, "%s: %s\n", kCommand, status.message().c_str());
@@ -100,7 +111,8 @@ int PlanMain(const std::vector<std::string>& args) {
   if (!status.ok()) return ReportError(kCommand, status);
   std::vector<double> edge_ms, server_ms;
   int edge_predicted = 0, server_predicted = 0;
-  status = NodeLatencies(edge_doc, g, static_cast<int>(edge_threads), predicted, &edge_ms, &edge_predicted);
+  status = NodeLatencies(edge_doc, g, static_cast<int>(edge_threads), predicted, &edge_ms,
+                         &edge_predicted);
   if (status.ok()) {
     status = NodeLatencies(server_doc, g, static_cast<int>(server_threads), predicted, &server_ms,
                            &server_predicted);
@@ -179,7 +191,8 @@ int PlanMain(const std::vector<std::string>& args) {
   }
   if (!edge_only) {
     for (int t : boundary) {
-      std::printf("  sends '%s' %s (%s)\n", g.tensors[t].name.c_str(), g.tensors[t].shape.ToString().c_str(),
+      std::printf("  sends '%s' %s (%s)\n", g.tensors[t].name.c_str(),
+                  g.tensors[t].shape.ToString().c_str(),
                   HumanBytes(static_cast<double>(g.tensors[t].byte_size())).c_str());
     }
   }
@@ -189,7 +202,8 @@ int PlanMain(const std::vector<std::string>& args) {
               FormatMs(decision.server_ms).c_str(), FormatMs(decision.total_ms).c_str(),
               FormatMs(decision.max_stage_ms).c_str());
   if (edge_predicted + server_predicted > 0) {
-    std::printf("(%d node latencies came from the predictors)\n", edge_predicted + server_predicted);
+    std::printf("(%d node latencies came from the predictors)\n",
+                edge_predicted + server_predicted);
   }
   std::printf("planning took %.3f ms\n", plan_ms);
   return kExitOk;

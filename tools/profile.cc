@@ -28,7 +28,8 @@ Status ParseThreadList(const std::string& text, std::vector<int>* out) {
   size_t start = 0;
   while (start <= text.size()) {
     const size_t comma = text.find(',', start);
-    const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     char* end = nullptr;
     const long v = std::strtol(item.c_str(), &end, 10);
     if (item.empty() || *end != '\0' || v < 1 || v > 256) {
@@ -58,10 +59,12 @@ int ProfileMain(const std::vector<std::string>& args) {
   parser.AddString("output", 'o', "PROFILE.json", "where to write the profile (JSON)", &output);
   parser.AddString("backend", 'b', "NAME", BackendFlagHelp(), &backend);
   parser.AddString("threads", 't', "LIST", "thread counts to profile, e.g. 1,2", &threads_text);
-  parser.AddInt("runs", 'r', "N", "timed runs per thread count (medians are reported)", &runs, 1, 100000);
+  parser.AddInt("runs", 'r', "N", "timed runs per thread count (medians are reported)", &runs, 1,
+                100000);
   parser.AddInt("warmup", 0, "N", "untimed runs first", &warmup, 0, 100000);
   parser.AddString("csv", 0, "FILE", "also write one CSV row per node and thread count", &csv);
-  parser.AddString("plot", 0, "PLOT.svg", "also draw per-layer latency and output size (SVG)", &plot);
+  parser.AddString("plot", 0, "PLOT.svg", "also draw per-layer latency and output size (SVG)",
+                   &plot);
   parser.AddBool("json", 0, "print the profile JSON to stdout instead of the text summary", &json);
   parser.AddBool("verbose", 'v', "log at INFO level", &verbose);
   parser.SetEpilog(
@@ -93,8 +96,8 @@ int ProfileMain(const std::vector<std::string>& args) {
   doc.runs = static_cast<int>(runs);
   for (int threads : thread_counts) {
     if (!json) {
-      std::fprintf(stderr, "profiling %s on %d thread(s): %lld runs...\n", model_path.c_str(), threads,
-                   static_cast<long long>(runs + warmup));
+      std::fprintf(stderr, "profiling %s on %d thread(s): %lld runs...\n", model_path.c_str(),
+                   threads, static_cast<long long>(runs + warmup));
     }
     SessionOptions options;
     status = MakeSessionOptions(g, backend, threads, /*node_granularity=*/true, &options);
@@ -153,17 +156,20 @@ int ProfileMain(const std::vector<std::string>& args) {
                     {TextTable::kRight, TextTable::kRight, TextTable::kRight});
   for (const Profile& p : doc.profiles) {
     char speedup[32];
-    std::snprintf(speedup, sizeof(speedup), "%.2fx",
-                  p.total_median_ms > 0 ? doc.profiles.front().total_median_ms / p.total_median_ms : 0.0);
+    std::snprintf(
+        speedup, sizeof(speedup), "%.2fx",
+        p.total_median_ms > 0 ? doc.profiles.front().total_median_ms / p.total_median_ms : 0.0);
     scaling.AddRow({std::to_string(p.threads), FormatMs(p.total_median_ms), speedup});
   }
   std::printf("\nthread scaling:\n%s", scaling.Render().c_str());
   const Profile& first = doc.profiles.front();
   std::printf("\npartition points (%d thread%s): cumulative edge time and bytes crossing\n",
               first.threads, first.threads == 1 ? "" : "s");
-  TextTable points({"after", "edge ms", "bytes"}, {TextTable::kLeft, TextTable::kRight, TextTable::kRight});
+  TextTable points({"after", "edge ms", "bytes"},
+                   {TextTable::kLeft, TextTable::kRight, TextTable::kRight});
   for (const PointProfile& pt : first.points) {
-    points.AddRow({pt.name, FormatMs(pt.edge_ms), HumanBytes(static_cast<double>(pt.boundary_bytes))});
+    points.AddRow(
+        {pt.name, FormatMs(pt.edge_ms), HumanBytes(static_cast<double>(pt.boundary_bytes))});
   }
   std::fputs(points.Render().c_str(), stdout);
   std::printf("\nlatency predictor (per op type, leave-one-out error):\n");

@@ -174,7 +174,8 @@ int StopAt(const Options& opt, const Model& model, Session* session,
                 HumanBytes(static_cast<double>(g.tensors[bt.tensor].byte_size())).c_str());
   }
   std::printf("wrote %s: %s, encoding %s\n", opt.boundary_out.c_str(),
-              HumanBytes(static_cast<double>(bytes.size())).c_str(), WireEncodingName(encode.encoding));
+              HumanBytes(static_cast<double>(bytes.size())).c_str(),
+              WireEncodingName(encode.encoding));
   return kExitOk;
 }
 
@@ -248,7 +249,8 @@ int RunMain(const std::vector<std::string>& args) {
       "  seam run resnet18.seam --repeat 5 --layers\n"
       "  seam run lenet5.seam --input digit.npy --output logits.npy --json\n"
       "  seam run resnet18.seam --input x.npy --stop-at layer2.1.relu_1 --boundary-out b.seamt\n"
-      "  seam run resnet18.seam --resume-from layer2.1.relu_1 --boundary-in b.seamt --output y.npy");
+      "  seam run resnet18.seam --resume-from layer2.1.relu_1 --boundary-in b.seamt --output "
+      "y.npy");
   int code = kExitOk;
   if (!parser.ParseOrReport(args, &code)) return code;
   if (opt.verbose) SetVerbose(true);
@@ -277,8 +279,10 @@ int RunMain(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   if ((stopping && !opt.outputs.empty()) || (resuming && !opt.inputs.empty())) {
-    std::fprintf(stderr, "%s: --stop-at writes a boundary, not outputs; --resume-from reads a "
-                 "boundary, not inputs\n", kCommand);
+    std::fprintf(stderr,
+                 "%s: --stop-at writes a boundary, not outputs; --resume-from reads a "
+                 "boundary, not inputs\n",
+                 kCommand);
     return kExitUsage;
   }
   if ((stopping || resuming) && opt.layers) {
@@ -470,7 +474,8 @@ int RunMain(const std::vector<std::string>& args) {
     }
   }
   std::printf("threads: %d, backend: %s\n", threads_used, session->backend_name());
-  if (resuming) std::printf("resumed from '%s' (%s)\n", opt.resume_from.c_str(), opt.boundary_in.c_str());
+  if (resuming)
+    std::printf("resumed from '%s' (%s)\n", opt.resume_from.c_str(), opt.boundary_in.c_str());
 
   if (opt.layers) {
     std::printf("\nper-layer time (median of %lld run%s, schedule order):\n",

@@ -33,7 +33,8 @@ Status ParseCutSpec(const Graph& graph, const std::string& spec, Cut* out) {
   size_t start = 0;
   while (start <= spec.size()) {
     const size_t comma = spec.find(',', start);
-    const std::string name = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const std::string name =
+        spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (!name.empty()) names.push_back(name);
     if (comma == std::string::npos) break;
     start = comma + 1;

@@ -28,7 +28,8 @@ Status ParseBandwidth(const std::string& text, double* bits_per_second) {
   double v;
   std::string unit;
   if (!SplitNumber(text, &v, &unit) || v <= 0) {
-    return InvalidArgument("bandwidth '" + text + "' is not a positive number with a unit (e.g. 5.85Mbit)");
+    return InvalidArgument("bandwidth '" + text +
+                           "' is not a positive number with a unit (e.g. 5.85Mbit)");
   }
   double scale;
   if (unit.empty() || unit == "bit" || unit == "bps" || unit == "bit/s") {
@@ -51,7 +52,8 @@ Status ParseDurationMs(const std::string& text, double* milliseconds) {
   double v;
   std::string unit;
   if (!SplitNumber(text, &v, &unit) || v < 0) {
-    return InvalidArgument("duration '" + text + "' is not a non-negative number with a unit (e.g. 30ms)");
+    return InvalidArgument("duration '" + text +
+                           "' is not a non-negative number with a unit (e.g. 30ms)");
   }
   if (unit.empty() || unit == "ms") {
     *milliseconds = v;
@@ -60,7 +62,8 @@ Status ParseDurationMs(const std::string& text, double* milliseconds) {
   } else if (unit == "us") {
     *milliseconds = v * 1e-3;
   } else {
-    return InvalidArgument("duration '" + text + "': unknown unit '" + unit + "' (use us, ms or s)");
+    return InvalidArgument("duration '" + text + "': unknown unit '" + unit +
+                           "' (use us, ms or s)");
   }
   return Status::Ok();
 }

@@ -50,9 +50,9 @@ int64_t CutBoundaryBytes(const Graph& graph, const Cut& cut);
 uint64_t CutId(const Graph& graph, const Cut& cut);
 
 struct PartitionPoint {
-  int node = -1;            // the layer after which the model is split
+  int node = -1;  // the layer after which the model is split
   int64_t boundary_bytes = 0;
-  int edge_nodes = 0;       // nodes on the edge when cutting here
+  int edge_nodes = 0;  // nodes on the edge when cutting here
 };
 
 // The partition points in schedule order: nodes that dominate every graph

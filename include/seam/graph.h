@@ -27,7 +27,9 @@ struct TensorInfo {
 
   bool is_constant() const { return data != nullptr; }
   const float* f32() const { return reinterpret_cast<const float*>(data); }
-  size_t byte_size() const { return static_cast<size_t>(shape.NumElements()) * DataTypeSize(dtype); }
+  size_t byte_size() const {
+    return static_cast<size_t>(shape.NumElements()) * DataTypeSize(dtype);
+  }
 };
 
 struct Node {

@@ -45,8 +45,8 @@ class GraphBuilder {
 
   // --- layer helpers (weights He-uniform, biases small) ----------------------
   int Conv(const std::string& name, int x, int out_channels, int kernel, int stride = 1,
-           int pad = 0, int group = 1, bool bias = true,
-           ActivationKind act = ActivationKind::kNone, int dilation = 1);
+           int pad = 0, int group = 1, bool bias = true, ActivationKind act = ActivationKind::kNone,
+           int dilation = 1);
   // Full control over the attributes (asymmetric kernels and pads).
   int Conv(const std::string& name, int x, int out_channels, const Conv2DAttrs& attrs,
            bool bias = true);

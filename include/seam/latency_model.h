@@ -28,8 +28,8 @@ std::vector<std::string> LatencyFeatureNames(OpType op);
 struct OpLatencyModel {
   std::vector<double> coefficients;  // one per feature, then the intercept
   int samples = 0;
-  double mean_abs_error_ms = 0;      // leave-one-out cross-validated
-  double mean_abs_percent_error = 0; // leave-one-out, over samples > 0.01 ms
+  double mean_abs_error_ms = 0;       // leave-one-out cross-validated
+  double mean_abs_percent_error = 0;  // leave-one-out, over samples > 0.01 ms
 };
 
 class LatencyModel {

@@ -75,8 +75,8 @@ class Model {
   ContentHash hash_{};
   const uint8_t* bytes_ = nullptr;
   size_t size_ = 0;
-  void* owned_ = nullptr;        // 64-byte aligned copy, when the bytes were copied
-  void* mapping_ = nullptr;      // when memory-mapped
+  void* owned_ = nullptr;    // 64-byte aligned copy, when the bytes were copied
+  void* mapping_ = nullptr;  // when memory-mapped
   size_t mapping_size_ = 0;
 };
 

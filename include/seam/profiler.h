@@ -33,9 +33,9 @@ struct Profile {
   std::string backend;
   int threads = 1;
   int runs = 0;
-  double total_median_ms = 0;  // whole-model run, measured without hooks
-  std::vector<NodeProfile> nodes;   // in schedule order
-  std::vector<PointProfile> points; // server-only first, then each partition point
+  double total_median_ms = 0;        // whole-model run, measured without hooks
+  std::vector<NodeProfile> nodes;    // in schedule order
+  std::vector<PointProfile> points;  // server-only first, then each partition point
 };
 
 struct ProfileOptions {

@@ -18,13 +18,13 @@ enum class StatusCode : int {
   kUnsupported = 3,      // valid, but not implemented here
   kOutOfMemory = 4,
   kVersionMismatch = 5,
-  kInternal = 6,         // a bug in seam
-  kIo = 7,               // file or device error
+  kInternal = 6,  // a bug in seam
+  kIo = 7,        // file or device error
   kTimeout = 8,
   kUnauthenticated = 9,
   kNotFound = 10,
-  kStopped = 100,        // a hook stopped the run on purpose (not an error)
-  kCancelled = 101,      // the run was cancelled (not an error)
+  kStopped = 100,    // a hook stopped the run on purpose (not an error)
+  kCancelled = 101,  // the run was cancelled (not an error)
 };
 
 // Returns a stable lower-case name for a code ("invalid_model", ...).
@@ -58,8 +58,8 @@ Status NotFound(std::string message);
 }  // namespace seam
 
 // Propagates a non-OK status to the caller.
-#define SEAM_RETURN_IF_ERROR(expr)            \
-  do {                                        \
-    ::seam::Status seam_status_ = (expr);     \
+#define SEAM_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::seam::Status seam_status_ = (expr);        \
     if (!seam_status_.ok()) return seam_status_; \
   } while (0)

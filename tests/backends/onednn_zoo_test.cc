@@ -72,8 +72,7 @@ TEST_P(OneDnnZoo, MatchesReference) {
     }
   }
   EXPECT_EQ(CountSteps(run.steps, "eltwise"), clips_after_bn) << Join(run.steps);
-  EXPECT_EQ(CountSteps(run.steps, "batch_normalization"), batch_norms)
-      << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "batch_normalization"), batch_norms) << Join(run.steps);
   EXPECT_LE(CountSteps(run.steps, "reorder"), 2) << Join(run.steps);
 
   // Through the executor with the backend: same output.

@@ -12,7 +12,8 @@ TEST(BenchCli, ReportsMedianP90AndGflopsOnEveryBackend) {
   TempDir dir;
   BuildWithCli(dir, "lenet5", "l.seam");
   for (const std::string& backend : AvailableBackends()) {
-    CliResult r = RunCli({"bench", "l.seam", "--backend", backend, "--runs", "5", "--json"}, dir.path());
+    CliResult r =
+        RunCli({"bench", "l.seam", "--backend", backend, "--runs", "5", "--json"}, dir.path());
     ASSERT_EQ(r.exit_code, 0) << Describe(r);
     const Json j = ParseJsonOrFail(r.out);
     EXPECT_EQ(j["backend"].string, backend);

@@ -20,10 +20,10 @@ TEST_F(CutCliTest, SplitRunThroughABoundaryFileEqualsTheFullRun) {
   CliResult full = RunCli({"run", "r18.seam", "--output", "full.npy"}, dir_.path());
   ASSERT_EQ(full.exit_code, 0) << Describe(full);
   // A partition point, and a general cut that sends a skip connection too.
-  for (const std::string& cut : {std::string("layer2.1.relu_1"),
-                                 std::string("conv1,bn1,relu,maxpool,layer1.0.conv1")}) {
-    CliResult stop = RunCli({"run", "r18.seam", "--stop-at", cut, "--boundary-out", "b.seamt"},
-                            dir_.path());
+  for (const std::string& cut :
+       {std::string("layer2.1.relu_1"), std::string("conv1,bn1,relu,maxpool,layer1.0.conv1")}) {
+    CliResult stop =
+        RunCli({"run", "r18.seam", "--stop-at", cut, "--boundary-out", "b.seamt"}, dir_.path());
     ASSERT_EQ(stop.exit_code, 0) << Describe(stop);
     EXPECT_NE(stop.out.find("boundary '"), std::string::npos) << stop.out;
     CliResult resume = RunCli({"run", "r18.seam", "--resume-from", cut, "--boundary-in", "b.seamt",
@@ -50,8 +50,7 @@ TEST_F(CutCliTest, LossyBoundaryIsSmallerAndClose) {
 }
 
 TEST_F(CutCliTest, RefusesBoundariesForAnotherModelCutOrCorrupted) {
-  ASSERT_EQ(RunCli({"run", "r18.seam", "--stop-at", "layer1.1.relu_1", "--boundary-out",
-                    "b.seamt"},
+  ASSERT_EQ(RunCli({"run", "r18.seam", "--stop-at", "layer1.1.relu_1", "--boundary-out", "b.seamt"},
                    dir_.path())
                 .exit_code,
             0);
@@ -78,11 +77,11 @@ TEST_F(CutCliTest, RefusesBoundariesForAnotherModelCutOrCorrupted) {
   EXPECT_EQ(corrupt.exit_code, 1);
   EXPECT_NE(corrupt.err.find("checksum"), std::string::npos) << corrupt.err;
   EXPECT_FALSE(FileExists(dir_ / "y.npy"));
-  CliResult not_closed = RunCli({"run", "r18.seam", "--stop-at", "conv1,relu", "--boundary-out",
-                                 "c.seamt"},
-                                dir_.path());
+  CliResult not_closed = RunCli(
+      {"run", "r18.seam", "--stop-at", "conv1,relu", "--boundary-out", "c.seamt"}, dir_.path());
   EXPECT_EQ(not_closed.exit_code, 1);
-  EXPECT_NE(not_closed.err.find("must include every ancestor"), std::string::npos) << not_closed.err;
+  EXPECT_NE(not_closed.err.find("must include every ancestor"), std::string::npos)
+      << not_closed.err;
   EXPECT_FALSE(FileExists(dir_ / "c.seamt"));
 }
 

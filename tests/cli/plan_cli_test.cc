@@ -14,19 +14,20 @@ class PlanCliTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     BuildWithCli(*dir_, "nin", "a.seam");
-    ASSERT_EQ(RunCli({"profile", "a.seam", "--runs", "2", "--warmup", "1", "-o", "p.json"}, dir_->path())
-                  .exit_code,
-              0);
+    ASSERT_EQ(
+        RunCli({"profile", "a.seam", "--runs", "2", "--warmup", "1", "-o", "p.json"}, dir_->path())
+            .exit_code,
+        0);
   }
   static void TearDownTestSuite() {
     delete dir_;
     dir_ = nullptr;
   }
   Json Plan(const std::string& policy, const std::string& bandwidth) {
-    CliResult r = RunCli({"plan", "a.seam", "--policy", policy, "--edge-profile", "p.json",
-                          "--server-profile", "p.json", "--bandwidth", bandwidth, "--rtt", "20ms",
-                          "--json"},
-                         dir_->path());
+    CliResult r =
+        RunCli({"plan", "a.seam", "--policy", policy, "--edge-profile", "p.json",
+                "--server-profile", "p.json", "--bandwidth", bandwidth, "--rtt", "20ms", "--json"},
+               dir_->path());
     EXPECT_EQ(r.exit_code, 0) << Describe(r);
     return ParseJsonOrFail(r.out);
   }

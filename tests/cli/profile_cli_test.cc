@@ -44,7 +44,8 @@ TEST(ProfileCli, WritesJsonCsvAndPlotForEveryNodeAndThreadCount) {
 TEST(ProfileCli, RejectsBadThreadListsAndMissingOutput) {
   TempDir dir;
   BuildWithCli(dir, "lenet5", "l.seam");
-  EXPECT_EQ(RunCli({"profile", "l.seam", "--threads", "1,x", "-o", "p.json"}, dir.path()).exit_code, 2);
+  EXPECT_EQ(RunCli({"profile", "l.seam", "--threads", "1,x", "-o", "p.json"}, dir.path()).exit_code,
+            2);
   EXPECT_EQ(RunCli({"profile", "l.seam"}, dir.path()).exit_code, 2);
   EXPECT_FALSE(FileExists(dir / "p.json"));
 }

@@ -1,11 +1,12 @@
 // Cuts: validation, boundaries (skip connections included), partition
 // points, and run-until + resume-from equal to a full run.
+#include "seam/cut.h"
+
 #include <algorithm>
 #include <cstring>
 
 #include "gtest/gtest.h"
 #include "models/zoo.h"
-#include "seam/cut.h"
 #include "seam/session.h"
 #include "tests/core/test_graphs.h"
 
@@ -104,7 +105,8 @@ TEST(PartitionPoints, ResidualAndInceptionBlocksAreNotSplit) {
 
 std::vector<float> Input(const Shape& shape) {
   std::vector<float> v(static_cast<size_t>(shape.NumElements()));
-  for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>((i * 7919) % 1000) / 500.0f - 1.0f;
+  for (size_t i = 0; i < v.size(); ++i)
+    v[i] = static_cast<float>((i * 7919) % 1000) / 500.0f - 1.0f;
   return v;
 }
 
@@ -132,7 +134,8 @@ void ExpectSplitEqualsWhole(const Graph& g, const std::vector<Cut>& cuts, int th
     for (const BoundaryTensor& bt : boundary) {
       copies.emplace_back(bt.view.data, bt.view.data + bt.view.shape.NumElements());
     }
-    for (size_t i = 0; i < boundary.size(); ++i) views.push_back({copies[i].data(), boundary[i].view.shape});
+    for (size_t i = 0; i < boundary.size(); ++i)
+      views.push_back({copies[i].data(), boundary[i].view.shape});
     std::fill(got.begin(), got.end(), -1.0f);
     Status s = server->ResumeFrom(cut, views, {{got.data(), out_shape}});
     ASSERT_TRUE(s.ok()) << s.ToString();
@@ -149,14 +152,15 @@ TEST(RunUntilResume, SmallDagAllCutsEqualFullRun) {
   // prefixes of every topological order reachable by the builder order plus
   // the branch permutations.
   std::vector<Cut> cuts = {Cut{}};
-  for (const char* name : {"conv1", "bn1", "relu1", "conv2", "add", "maxpool", "avgpool",
-                                  "concat", "lrn", "gap", "flatten", "fc", "softmax"}) {
+  for (const char* name : {"conv1", "bn1", "relu1", "conv2", "add", "maxpool", "avgpool", "concat",
+                           "lrn", "gap", "flatten", "fc", "softmax"}) {
     Cut c;
     ASSERT_TRUE(CutAfterNode(g, name, &c).ok());
     cuts.push_back(c);
   }
   Cut branch;
-  ASSERT_TRUE(CutFromNodeNames(g, {"conv1", "bn1", "relu1", "conv2", "add", "avgpool"}, &branch).ok());
+  ASSERT_TRUE(
+      CutFromNodeNames(g, {"conv1", "bn1", "relu1", "conv2", "add", "avgpool"}, &branch).ok());
   cuts.push_back(branch);
   for (int threads : {1, 2}) ExpectSplitEqualsWhole(g, cuts, threads);
 }

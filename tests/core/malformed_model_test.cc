@@ -105,8 +105,9 @@ TEST(MalformedModel, StructuralErrorsAreNamed) {
         NodeNamed(g, "relu1").inputs[0] = NodeNamed(g, "add").outputs[0];
       },
       "cycle");
-  ExpectRejected([](Graph* g) { NodeNamed(g, "add").outputs[0] = NodeNamed(g, "relu1").outputs[0]; },
-                 "is produced more than once");
+  ExpectRejected(
+      [](Graph* g) { NodeNamed(g, "add").outputs[0] = NodeNamed(g, "relu1").outputs[0]; },
+      "is produced more than once");
   ExpectRejected([](Graph* g) { NodeNamed(g, "fc").inputs[0] = 100000; }, "out of range");
   ExpectRejected(
       [](Graph* g) {
@@ -125,8 +126,11 @@ TEST(MalformedModel, StructuralErrorsAreNamed) {
       "weight data has");
   ExpectRejected([](Graph* g) { g->tensors[g->inputs[0]].shape.dims[1] = -3; },
                  "dimension 1 must be > 0");
-  ExpectRejected([](Graph* g) { g->tensors[NodeNamed(g, "fc").outputs[0]].shape = Shape{1, 11}; },
-                 "disagrees with inferred [1,10]");
+  ExpectRejected(
+      [](Graph* g) {
+        g->tensors[NodeNamed(g, "fc").outputs[0]].shape = Shape{1, 11};
+      },
+      "disagrees with inferred [1,10]");
   ExpectRejected([](Graph* g) { NodeNamed(g, "fc").id = NodeNamed(g, "conv1").id; },
                  "is used by another node");
   ExpectRejected([](Graph* g) { NodeNamed(g, "fc").name = "conv1"; },
@@ -136,7 +140,9 @@ TEST(MalformedModel, StructuralErrorsAreNamed) {
   ExpectRejected([](Graph* g) { g->tensors[g->inputs[0]].dtype = DataType::kF16; },
                  "dtype f16 is reserved", StatusCode::kUnsupported);
   ExpectRejected(
-      [](Graph* g) { g->tensors[g->inputs[0]].shape = Shape{1, 3, 1 << 20, 1 << 20}; },
+      [](Graph* g) {
+        g->tensors[g->inputs[0]].shape = Shape{1, 3, 1 << 20, 1 << 20};
+      },
       "more than 2^32 elements");
 }
 
@@ -150,9 +156,9 @@ std::vector<uint8_t> RawModel(uint32_t schema_version, uint32_t tensor_buffer, i
   std::vector<flatbuffers::Offset<fb::Buffer>> buffers = {fb::CreateBuffer(b)};
   std::vector<int32_t> io = {0};
   const uint8_t zero[16] = {};
-  auto model = fb::CreateModel(b, schema_version, b.CreateString("test"), 0, b.CreateVector(tensors),
-                               0, b.CreateVector(io), b.CreateVector(io), 0,
-                               b.CreateVector(buffers), 0, b.CreateVector(zero, 16));
+  auto model = fb::CreateModel(b, schema_version, b.CreateString("test"), 0,
+                               b.CreateVector(tensors), 0, b.CreateVector(io), b.CreateVector(io),
+                               0, b.CreateVector(buffers), 0, b.CreateVector(zero, 16));
   fb::FinishModelBuffer(b, model);
   std::vector<uint8_t> bytes(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
   ContentHash hash;

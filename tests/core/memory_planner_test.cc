@@ -1,8 +1,9 @@
 // The arena planner never lets two simultaneously live tensors overlap, and
 // reuses memory when lifetimes allow.
+#include "core/memory_planner.h"
+
 #include <random>
 
-#include "core/memory_planner.h"
 #include "gtest/gtest.h"
 
 namespace seam {

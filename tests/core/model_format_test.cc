@@ -67,7 +67,8 @@ TEST(ModelFormat, EveryAttributeKindRoundTrips) {
   GraphBuilder b;
   int x = b.Input("x", Shape{1, 4, 4, 4});
   int t = b.AddNode(OpType::kTranspose, "transpose", {x}, TransposeAttrs{{0, 2, 3, 1}});
-  int p = b.AddNode(OpType::kPad, "pad", {t}, PadAttrs{{0, 1, 1, 0, 0, 1, 1, 0}, PadMode::kReflect, 0});
+  int p =
+      b.AddNode(OpType::kPad, "pad", {t}, PadAttrs{{0, 1, 1, 0, 0, 1, 1, 0}, PadMode::kReflect, 0});
   ResizeAttrs ra;
   ra.scales = {1, 2, 2, 1};
   ra.coordinate_mode = ResizeCoordinateMode::kAsymmetric;

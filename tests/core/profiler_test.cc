@@ -1,10 +1,11 @@
 // The per-layer profiler and the Edgent-style latency regression.
+#include "seam/profiler.h"
+
 #include <cmath>
 
 #include "gtest/gtest.h"
 #include "models/zoo.h"
 #include "seam/latency_model.h"
-#include "seam/profiler.h"
 #include "tests/core/test_graphs.h"
 
 namespace seam {

@@ -1,9 +1,10 @@
 // The executor: results, determinism, hooks, stop status, argument checks.
+#include "seam/session.h"
+
 #include <cmath>
 #include <numeric>
 
 #include "gtest/gtest.h"
-#include "seam/session.h"
 #include "tests/core/test_graphs.h"
 
 namespace seam {

@@ -1,9 +1,10 @@
 // ThreadPool::ParallelFor covers every index exactly once, repeatedly.
+#include "seam/thread_pool.h"
+
 #include <atomic>
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "seam/thread_pool.h"
 
 namespace seam {
 namespace {

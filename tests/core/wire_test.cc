@@ -1,11 +1,12 @@
 // The wire format: exact f32 round trips, bounded fp16/int8 error, and
 // rejection of messages for another model, cut or shape, and of corruption.
+#include "seam/wire.h"
+
 #include <cmath>
 #include <cstring>
 
 #include "core/half.h"
 #include "gtest/gtest.h"
-#include "seam/wire.h"
 #include "tests/core/test_graphs.h"
 
 namespace seam {
@@ -81,7 +82,8 @@ TEST_F(WireTest, LossyEncodingsHaveBoundedError) {
     WireMessage msg;
     WireEncodeOptions options;
     options.encoding = encoding;
-    ASSERT_TRUE(EncodeMessage(graph(), model_->content_hash(), cut_, boundary_, options, &msg).ok());
+    ASSERT_TRUE(
+        EncodeMessage(graph(), model_->content_hash(), cut_, boundary_, options, &msg).ok());
     EXPECT_LT(msg.payloads[0].size(), boundary_[0].view.shape.NumElements() * sizeof(float));
     DecodedMessage decoded;
     ASSERT_TRUE(Decode(ViewOf(msg), &decoded).ok());
@@ -108,7 +110,7 @@ TEST(Half, EveryHalfValueRoundTrips) {
     if (std::isnan(f)) continue;
     ASSERT_EQ(FloatToHalf(f), h) << std::hex << h;
   }
-  EXPECT_EQ(FloatToHalf(65520.0f), 0x7c00);  // ties to even: rounds up to infinity
+  EXPECT_EQ(FloatToHalf(65520.0f), 0x7c00);               // ties to even: rounds up to infinity
   EXPECT_EQ(FloatToHalf(1.0f + 1.0f / 2048.0f), 0x3c00);  // halfway, even stays
   EXPECT_TRUE(std::isnan(HalfToFloat(FloatToHalf(std::nanf("")))));
 }
@@ -146,7 +148,8 @@ TEST_F(WireTest, RejectsOtherModelCutOrShape) {
   Cut wide_cut;
   ASSERT_TRUE(CutFromNodeNames(wide.graph(), {"conv1", "bn1", "relu1", "conv2"}, &wide_cut).ok());
   WireMessage wrong;
-  ASSERT_TRUE(EncodeMessage(wide.graph(), model_->content_hash(), wide_cut, forged, {}, &wrong).ok());
+  ASSERT_TRUE(
+      EncodeMessage(wide.graph(), model_->content_hash(), wide_cut, forged, {}, &wrong).ok());
   s = Decode(ViewOf(wrong), &decoded);
   EXPECT_NE(s.message().find("differs from the model's [1,8,16,16]"), std::string::npos)
       << s.ToString();
@@ -162,7 +165,8 @@ TEST_F(WireTest, EveryCorruptionIsRejected) {
   // Bytes that carry meaning: the header and each payload (not alignment padding).
   std::vector<std::pair<size_t, size_t>> ranges = {{0, clean.header_size}};
   for (size_t i = 0; i < clean.payloads.size(); ++i) {
-    ranges.push_back({static_cast<size_t>(clean.payloads[i] - bytes.data()), clean.payload_sizes[i]});
+    ranges.push_back(
+        {static_cast<size_t>(clean.payloads[i] - bytes.data()), clean.payload_sizes[i]});
   }
   for (const auto& range : ranges) {
     for (size_t k = 0; k < range.second; k += (range.second > 4096 ? 97 : 1)) {

@@ -58,7 +58,8 @@ TEST_P(ZooCutInvariant, SplitRunEqualsFullRun) {
   const Shape in_shape = g.tensors[g.inputs[0]].shape;
   const Shape out_shape = g.tensors[g.outputs[0]].shape;
   std::vector<float> input(static_cast<size_t>(in_shape.NumElements()));
-  for (size_t i = 0; i < input.size(); ++i) input[i] = static_cast<float>((i * 2654435761u) % 2001) / 1000.0f - 1.0f;
+  for (size_t i = 0; i < input.size(); ++i)
+    input[i] = static_cast<float>((i * 2654435761u) % 2001) / 1000.0f - 1.0f;
   std::vector<float> expected(static_cast<size_t>(out_shape.NumElements()));
   ASSERT_TRUE(whole->Run({{input.data(), in_shape}}, {{expected.data(), out_shape}}).ok());
 

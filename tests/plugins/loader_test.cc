@@ -43,9 +43,11 @@ TEST_F(LoaderTest, RefusesBrokenPluginsNamingTheProblem) {
   EXPECT_EQ(s.code(), StatusCode::kVersionMismatch) << s.ToString();
   EXPECT_NE(s.message().find("was built for ABI 2.0"), std::string::npos) << s.message();
   s = Policy::Load(FixturePath("no_entry"), {}, &policy);
-  EXPECT_NE(s.message().find("does not export seam_plugin_query"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("does not export seam_plugin_query"), std::string::npos)
+      << s.message();
   s = Policy::Load(FixturePath("failing_init"), {}, &policy);
-  EXPECT_NE(s.message().find("failed to start: this fixture always fails to start"), std::string::npos)
+  EXPECT_NE(s.message().find("failed to start: this fixture always fails to start"),
+            std::string::npos)
       << s.message();
   s = Policy::Load("/nonexistent/seam_policy_x.so", {}, &policy);
   EXPECT_EQ(s.code(), StatusCode::kNotFound);
@@ -53,7 +55,8 @@ TEST_F(LoaderTest, RefusesBrokenPluginsNamingTheProblem) {
   EXPECT_EQ(s.code(), StatusCode::kNotFound);
   EXPECT_NE(s.message().find("no policy plugin named 'no-such-policy'"), std::string::npos);
   // A monitor is not a policy.
-  s = Policy::Load(std::string(getenv("SEAM_PLUGIN_PATH")) + "/seam_monitor_cpu_load.so", {}, &policy);
+  s = Policy::Load(std::string(getenv("SEAM_PLUGIN_PATH")) + "/seam_monitor_cpu_load.so", {},
+                   &policy);
   EXPECT_NE(s.message().find("is a monitor plugin, expected a policy plugin"), std::string::npos)
       << s.message();
   EXPECT_EQ(policy, nullptr);
@@ -130,7 +133,8 @@ TEST_F(LoaderTest, HotSwapMidStreamTakesEffectAtTheNextFrameAndLosesNothing) {
   ASSERT_TRUE(Session::Create(g, {}, &edge).ok());
   ASSERT_TRUE(Session::Create(g, {}, &server).ok());
   const Shape in_shape = g.tensors[g.inputs[0]].shape;
-  std::vector<float> input(static_cast<size_t>(in_shape.NumElements()), 0.25f), expected(10), got(10);
+  std::vector<float> input(static_cast<size_t>(in_shape.NumElements()), 0.25f), expected(10),
+      got(10);
   ASSERT_TRUE(whole->Run({{input.data(), in_shape}}, {{expected.data(), Shape{1, 10}}}).ok());
 
   constexpr int kFrames = 400;
@@ -164,7 +168,8 @@ TEST_F(LoaderTest, HotSwapMidStreamTakesEffectAtTheNextFrameAndLosesNothing) {
   // Once the new policy appears, every later frame uses it.
   const auto first_new = std::find(used.begin(), used.end(), "fixture 5");
   ASSERT_NE(first_new, used.end());
-  EXPECT_TRUE(std::all_of(first_new, used.end(), [](const std::string& s) { return s == "fixture 5"; }));
+  EXPECT_TRUE(
+      std::all_of(first_new, used.end(), [](const std::string& s) { return s == "fixture 5"; }));
 }
 
 }  // namespace

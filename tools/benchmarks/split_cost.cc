@@ -64,13 +64,14 @@ Status StopResume(Split* s, const Cut& cut, const std::vector<ConstTensorView>& 
   return s->server->ResumeFrom(cut, *views, out);
 }
 
-Status SplitRun(Split* s, const Cut& cut, WireEncoding encoding, const std::vector<ConstTensorView>& in,
-                const std::vector<TensorView>& out) {
+Status SplitRun(Split* s, const Cut& cut, WireEncoding encoding,
+                const std::vector<ConstTensorView>& in, const std::vector<TensorView>& out) {
   const Graph& g = s->model->graph();
   SEAM_RETURN_IF_ERROR(s->edge->RunUntil(cut, in, &s->boundary));
   WireEncodeOptions options;
   options.encoding = encoding;
-  SEAM_RETURN_IF_ERROR(EncodeMessage(g, s->model->content_hash(), cut, s->boundary, options, &s->message));
+  SEAM_RETURN_IF_ERROR(
+      EncodeMessage(g, s->model->content_hash(), cut, s->boundary, options, &s->message));
   WireMessageToBytes(s->message, &s->bytes);
   WireMessageView view;
   SEAM_RETURN_IF_ERROR(WireMessageFromBytes(s->bytes.data(), s->bytes.size(), &view));
@@ -112,11 +113,11 @@ int Main(int argc, char** argv) {
                       "+wire ms", "overhead"},
                      {TextTable::kLeft, TextTable::kRight, TextTable::kLeft, TextTable::kRight,
                       TextTable::kRight, TextTable::kRight, TextTable::kRight, TextTable::kRight});
-  TextTable accuracy({"model", "cut at", "f32 wire", "f16 wire", "f16 top-1", "f16 max err",
-                      "int8 wire", "int8 top-1", "int8 max err"},
-                     {TextTable::kLeft, TextTable::kLeft, TextTable::kRight, TextTable::kRight,
-                      TextTable::kRight, TextTable::kRight, TextTable::kRight, TextTable::kRight,
-                      TextTable::kRight});
+  TextTable accuracy(
+      {"model", "cut at", "f32 wire", "f16 wire", "f16 top-1", "f16 max err", "int8 wire",
+       "int8 top-1", "int8 max err"},
+      {TextTable::kLeft, TextTable::kLeft, TextTable::kRight, TextTable::kRight, TextTable::kRight,
+       TextTable::kRight, TextTable::kRight, TextTable::kRight, TextTable::kRight});
   for (const std::string& name : models) {
     GraphBuilder builder;
     std::vector<uint8_t> bytes;
@@ -151,7 +152,8 @@ int Main(int argc, char** argv) {
     std::vector<Cut> cuts;
     std::vector<std::string> cut_names;
     for (double q : {0.25, 0.5, 0.75}) {
-      const PartitionPoint& p = points[static_cast<size_t>(q * static_cast<double>(points.size() - 1))];
+      const PartitionPoint& p =
+          points[static_cast<size_t>(q * static_cast<double>(points.size() - 1))];
       Cut cut;
       if (!CutAfterNode(g, g.nodes[p.node].name, &cut).ok()) return 1;
       cuts.push_back(cut);
@@ -200,12 +202,14 @@ int Main(int argc, char** argv) {
     size_t bytes16 = 0, bytes8 = 0, bytes32 = 0;
     for (int64_t k = 0; k < inputs; ++k) {
       Fill(100 + static_cast<uint64_t>(k), &input);
-      if (!SplitRun(&split, mid, WireEncoding::kF32, in, {{exact.data(), out_shape}}).ok()) return 1;
+      if (!SplitRun(&split, mid, WireEncoding::kF32, in, {{exact.data(), out_shape}}).ok())
+        return 1;
       bytes32 = split.bytes.size();
       for (WireEncoding e : {WireEncoding::kF16, WireEncoding::kI8}) {
         if (!SplitRun(&split, mid, e, in, {{lossy.data(), out_shape}}).ok()) return 1;
         double err = 0;
-        for (size_t i = 0; i < exact.size(); ++i) err = std::max(err, static_cast<double>(std::fabs(exact[i] - lossy[i])));
+        for (size_t i = 0; i < exact.size(); ++i)
+          err = std::max(err, static_cast<double>(std::fabs(exact[i] - lossy[i])));
         const bool same = Argmax(exact) == Argmax(lossy);
         if (e == WireEncoding::kF16) {
           agree16 += same;
@@ -227,11 +231,13 @@ int Main(int argc, char** argv) {
                      HumanBytes(static_cast<double>(bytes16)), a16, e16,
                      HumanBytes(static_cast<double>(bytes8)), a8, e8});
   }
-  std::printf("split overhead vs one full run: stop+resume alone, and with an f32 wire round trip\n"
-              "(encode, serialise, parse, verify checksums, decode) between them:\n%s\n",
-              overhead.Render().c_str());
-  std::printf("lossy boundaries at the middle partition point (outputs are softmax probabilities):\n%s",
-              accuracy.Render().c_str());
+  std::printf(
+      "split overhead vs one full run: stop+resume alone, and with an f32 wire round trip\n"
+      "(encode, serialise, parse, verify checksums, decode) between them:\n%s\n",
+      overhead.Render().c_str());
+  std::printf(
+      "lossy boundaries at the middle partition point (outputs are softmax probabilities):\n%s",
+      accuracy.Render().c_str());
   return 0;
 }
 

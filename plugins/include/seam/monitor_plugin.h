@@ -21,17 +21,17 @@ extern "C" {
 
 typedef struct seam_readings {
   uint32_t struct_size;
-  uint32_t valid;         /* SEAM_READING_* bits the monitor filled */
+  uint32_t valid; /* SEAM_READING_* bits the monitor filled */
   double bandwidth_bps;
   double rtt_ms;
-  double cpu_load;        /* 0..1 of all cores */
-  double mem_pressure;    /* 0..1: share of memory unavailable, or PSI some avg10 */
+  double cpu_load;     /* 0..1 of all cores */
+  double mem_pressure; /* 0..1: share of memory unavailable, or PSI some avg10 */
 } seam_readings;
 
 typedef struct seam_transfer_sample {
   uint32_t struct_size;
-  uint64_t bytes;         /* payload bytes sent */
-  double seconds;         /* wall time the send took, excluding server compute */
+  uint64_t bytes; /* payload bytes sent */
+  double seconds; /* wall time the send took, excluding server compute */
 } seam_transfer_sample;
 
 typedef struct seam_monitor_vtable {

@@ -90,9 +90,9 @@ typedef struct seam_plugin_info {
   uint32_t struct_size;
   uint32_t abi_major; /* what the plugin was built against */
   uint32_t abi_minor;
-  uint32_t kind;        /* SEAM_PLUGIN_KIND_* */
-  const char* name;     /* "dads-light" */
-  const char* version;  /* the plugin's own version, "1.0.0" */
+  uint32_t kind;       /* SEAM_PLUGIN_KIND_* */
+  const char* name;    /* "dads-light" */
+  const char* version; /* the plugin's own version, "1.0.0" */
   const char* description;
   const void* vtable; /* kind-specific, starts with struct_size */
 } seam_plugin_info;

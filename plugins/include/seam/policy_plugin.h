@@ -18,37 +18,38 @@ extern "C" {
 typedef struct seam_policy_graph {
   uint32_t struct_size;
   uint32_t num_nodes;
-  const char* const* node_names; /* [num_nodes] */
-  const uint32_t* node_ids;      /* [num_nodes] stable ids */
-  const double* edge_ms;         /* [num_nodes] latency of the node on the edge */
-  const double* server_ms;       /* [num_nodes] latency of the node on the server */
-  uint32_t num_tensors;          /* activation tensors only (no weights) */
-  const int32_t* tensor_producer; /* [num_tensors] node index, -1 = graph input */
-  const uint64_t* tensor_bytes;   /* [num_tensors] bytes when sent uncompressed */
+  const char* const* node_names;    /* [num_nodes] */
+  const uint32_t* node_ids;         /* [num_nodes] stable ids */
+  const double* edge_ms;            /* [num_nodes] latency of the node on the edge */
+  const double* server_ms;          /* [num_nodes] latency of the node on the server */
+  uint32_t num_tensors;             /* activation tensors only (no weights) */
+  const int32_t* tensor_producer;   /* [num_tensors] node index, -1 = graph input */
+  const uint64_t* tensor_bytes;     /* [num_tensors] bytes when sent uncompressed */
   const uint32_t* consumer_offsets; /* [num_tensors + 1] CSR into consumers */
   const uint32_t* consumers;        /* node indices reading each tensor */
-  const uint8_t* tensor_is_output;  /* [num_tensors] 1 for graph outputs (must reach the server's reply) */
-  const uint32_t* topo_order;       /* [num_nodes] a topological order of the nodes */
+  const uint8_t*
+      tensor_is_output; /* [num_tensors] 1 for graph outputs (must reach the server's reply) */
+  const uint32_t* topo_order; /* [num_nodes] a topological order of the nodes */
   uint32_t num_partition_points;
   const uint32_t* partition_points; /* node indices, in topological order */
   /* Early exits (Edgent). Exit i needs the nodes in its CSR slice; exits
    * are sorted by increasing accuracy. num_exits == 0: no early exits. */
   uint32_t num_exits;
-  const double* exit_accuracy;          /* [num_exits] 0..1 */
-  const uint32_t* exit_node_offsets;    /* [num_exits + 1] */
-  const uint32_t* exit_nodes;           /* node indices */
-  const int32_t* exit_output_tensor;    /* [num_exits] tensor index */
+  const double* exit_accuracy;       /* [num_exits] 0..1 */
+  const uint32_t* exit_node_offsets; /* [num_exits + 1] */
+  const uint32_t* exit_nodes;        /* node indices */
+  const int32_t* exit_output_tensor; /* [num_exits] tensor index */
 } seam_policy_graph;
 
 typedef struct seam_policy_conditions {
   uint32_t struct_size;
-  double bandwidth_bps;    /* edge -> server, bits per second */
-  double rtt_ms;           /* round trip, milliseconds */
-  double frame_rate;       /* frames per second the stream needs; 0 = not set */
-  double deadline_ms;      /* latency requirement; 0 = not set */
-  double server_budget_ms; /* server time per frame allowed (DSCCS); 0 = not set */
-  double edge_cpu_load;    /* 0..1, -1 = unknown */
-  double edge_mem_pressure;/* 0..1, -1 = unknown */
+  double bandwidth_bps;     /* edge -> server, bits per second */
+  double rtt_ms;            /* round trip, milliseconds */
+  double frame_rate;        /* frames per second the stream needs; 0 = not set */
+  double deadline_ms;       /* latency requirement; 0 = not set */
+  double server_budget_ms;  /* server time per frame allowed (DSCCS); 0 = not set */
+  double edge_cpu_load;     /* 0..1, -1 = unknown */
+  double edge_mem_pressure; /* 0..1, -1 = unknown */
 } seam_policy_conditions;
 
 #define SEAM_POLICY_MODE_LIGHT 0
@@ -57,9 +58,9 @@ typedef struct seam_policy_conditions {
 
 typedef struct seam_policy_decision {
   uint32_t struct_size;
-  uint8_t* on_edge;        /* [num_nodes], host-allocated: 1 = edge, 0 = server */
-  int32_t exit_index;      /* -1 = the model's main output; else an exit */
-  uint32_t mode;           /* SEAM_POLICY_MODE_* */
+  uint8_t* on_edge;   /* [num_nodes], host-allocated: 1 = edge, 0 = server */
+  int32_t exit_index; /* -1 = the model's main output; else an exit */
+  uint32_t mode;      /* SEAM_POLICY_MODE_* */
   double predicted_edge_ms;
   double predicted_transfer_ms;
   double predicted_server_ms;
