@@ -17,20 +17,14 @@ namespace fbw = ::seam::wire;
 constexpr char kMagic[8] = {'S', 'E', 'A', 'M', 'W', 'I', 'R', 'E'};
 constexpr size_t kPayloadAlignment = 64;
 
-uint64_t Checksum64(const uint8_t* data, size_t size) {
-  ContentHasher hasher;
-  hasher.Update(data, size);
-  const ContentHash h = hasher.Finish();
-  uint64_t v;
-  std::memcpy(&v, h.data(), 8);
-  return v;
-}
-
 size_t EncodedBytes(WireEncoding encoding, int64_t elements) {
   switch (encoding) {
-    case WireEncoding::kF32: return static_cast<size_t>(elements) * 4;
-    case WireEncoding::kF16: return static_cast<size_t>(elements) * 2;
-    case WireEncoding::kI8: return static_cast<size_t>(elements);
+    case WireEncoding::kF32:
+      return static_cast<size_t>(elements) * 4;
+    case WireEncoding::kF16:
+      return static_cast<size_t>(elements) * 2;
+    case WireEncoding::kI8:
+      return static_cast<size_t>(elements);
   }
   return 0;
 }
@@ -62,8 +56,9 @@ void EncodePayload(WireEncoding encoding, const float* src, int64_t n, float sca
       return;
     case WireEncoding::kI8:
       for (int64_t i = 0; i < n; ++i) {
-        float q = std::isfinite(src[i]) ? std::round(src[i] / scale) + static_cast<float>(zero_point)
-                                        : static_cast<float>(zero_point);
+        float q = std::isfinite(src[i])
+                      ? std::round(src[i] / scale) + static_cast<float>(zero_point)
+                      : static_cast<float>(zero_point);
         q = std::min(127.0f, std::max(-128.0f, q));
         dst[i] = static_cast<uint8_t>(static_cast<int8_t>(q));
       }
@@ -125,7 +120,7 @@ Status VerifyHeader(const WireMessageView& m, const fbw::Message** out) {
                            " bytes, frame has " + std::to_string(m.header_size - kWirePrefixBytes));
   }
   const uint8_t* fb = m.header + kWirePrefixBytes;
-  if (Checksum64(fb, fb_size) != Get64(m.header + 16)) {
+  if (WireChecksum64(fb, fb_size) != Get64(m.header + 16)) {
     return InvalidArgument("wire header checksum mismatch: the header is corrupt");
   }
   // FlatBuffers needs the root aligned; copy-free when it already is.
@@ -138,10 +133,10 @@ Status VerifyHeader(const WireMessageView& m, const fbw::Message** out) {
   }
   const fbw::Message* msg = fbw::GetMessage(fb);
   if (msg->format_version() != kWireFormatVersion) {
-    return Status(StatusCode::kVersionMismatch,
-                  "wire format version " + std::to_string(msg->format_version()) +
-                      " is not supported (this seam speaks " + std::to_string(kWireFormatVersion) +
-                      ")");
+    return Status(StatusCode::kVersionMismatch, "wire format version " +
+                                                    std::to_string(msg->format_version()) +
+                                                    " is not supported (this seam speaks " +
+                                                    std::to_string(kWireFormatVersion) + ")");
   }
   if (msg->model_hash() == nullptr || msg->model_hash()->size() != 16) {
     return InvalidArgument("wire header has no 16-byte model hash");
@@ -157,11 +152,23 @@ Status VerifyHeader(const WireMessageView& m, const fbw::Message** out) {
 
 }  // namespace
 
+uint64_t WireChecksum64(const uint8_t* data, size_t size) {
+  ContentHasher hasher;
+  hasher.Update(data, size);
+  const ContentHash h = hasher.Finish();
+  uint64_t v;
+  std::memcpy(&v, h.data(), 8);
+  return v;
+}
+
 const char* WireEncodingName(WireEncoding encoding) {
   switch (encoding) {
-    case WireEncoding::kF32: return "f32";
-    case WireEncoding::kF16: return "f16";
-    case WireEncoding::kI8: return "int8";
+    case WireEncoding::kF32:
+      return "f32";
+    case WireEncoding::kF16:
+      return "f16";
+    case WireEncoding::kI8:
+      return "int8";
   }
   return "unknown";
 }
@@ -219,7 +226,7 @@ Status EncodeMessage(const Graph& graph, const ContentHash& model_hash, const Cu
     entries.push_back(fbw::CreateTensor(
         b, b.CreateString(info.name), bt.tensor, b.CreateVector(dims), fbw::Layout::NCHW,
         static_cast<fbw::Encoding>(options.encoding), scale, zero_point, offset, payload.size(),
-        Checksum64(payload.data(), payload.size())));
+        WireChecksum64(payload.data(), payload.size())));
     offset += (payload.size() + kPayloadAlignment - 1) / kPayloadAlignment * kPayloadAlignment;
   }
   std::vector<uint32_t> ids;
@@ -233,7 +240,7 @@ Status EncodeMessage(const Graph& graph, const ContentHash& model_hash, const Cu
   std::memcpy(out->header.data(), kMagic, 8);
   Put32(out->header.data() + 8, static_cast<uint32_t>(b.GetSize()));
   Put32(out->header.data() + 12, 0);
-  Put64(out->header.data() + 16, Checksum64(b.GetBufferPointer(), b.GetSize()));
+  Put64(out->header.data() + 16, WireChecksum64(b.GetBufferPointer(), b.GetSize()));
   std::memcpy(out->header.data() + kWirePrefixBytes, b.GetBufferPointer(), b.GetSize());
   return Status::Ok();
 }
@@ -242,7 +249,8 @@ Status ReadWireHeader(const WireMessageView& message, WireHeaderInfo* out) {
   const fbw::Message* msg;
   SEAM_RETURN_IF_ERROR(VerifyHeader(message, &msg));
   const int32_t kind = static_cast<int32_t>(msg->kind());
-  if (kind != 0 && kind != 1) return InvalidArgument("unknown wire message kind " + std::to_string(kind));
+  if (kind != 0 && kind != 1)
+    return InvalidArgument("unknown wire message kind " + std::to_string(kind));
   out->kind = static_cast<WireKind>(kind);
   std::memcpy(out->model_hash.data(), msg->model_hash()->data(), 16);
   out->cut_id = msg->cut_id();
@@ -301,8 +309,8 @@ Status DecodeMessage(const Graph& graph, const ContentHash& model_hash, const Cu
   }
   const size_t count = out->info.num_tensors;
   if (count != expected_tensors.size()) {
-    return InvalidArgument("wire message carries " + std::to_string(count) + " tensors, cut needs " +
-                           std::to_string(expected_tensors.size()));
+    return InvalidArgument("wire message carries " + std::to_string(count) +
+                           " tensors, cut needs " + std::to_string(expected_tensors.size()));
   }
   if (message.payloads.size() != count || message.payload_sizes.size() != count) {
     return InvalidArgument("wire message has " + std::to_string(message.payloads.size()) +
@@ -316,8 +324,8 @@ Status DecodeMessage(const Graph& graph, const ContentHash& model_hash, const Cu
     const TensorInfo& info = graph.tensors[expected_tensors[i]];
     const std::string label = "wire tensor " + std::to_string(i) + " ('" + info.name + "'): ";
     if (t->tensor_index() != expected_tensors[i]) {
-      return InvalidArgument(label + "message carries tensor #" + std::to_string(t->tensor_index()) +
-                             " instead");
+      return InvalidArgument(label + "message carries tensor #" +
+                             std::to_string(t->tensor_index()) + " instead");
     }
     Shape shape;
     if (t->shape() == nullptr || t->shape()->size() != static_cast<size_t>(info.shape.rank)) {
@@ -337,7 +345,8 @@ Status DecodeMessage(const Graph& graph, const ContentHash& model_hash, const Cu
     }
     if (t->layout() != fbw::Layout::NCHW) return InvalidArgument(label + "unknown layout");
     const int32_t enc = static_cast<int32_t>(t->encoding());
-    if (enc < 0 || enc > 2) return InvalidArgument(label + "unknown encoding " + std::to_string(enc));
+    if (enc < 0 || enc > 2)
+      return InvalidArgument(label + "unknown encoding " + std::to_string(enc));
     const WireEncoding encoding = static_cast<WireEncoding>(enc);
     const int64_t n = shape.NumElements();
     const size_t bytes = EncodedBytes(encoding, n);
@@ -346,7 +355,7 @@ Status DecodeMessage(const Graph& graph, const ContentHash& model_hash, const Cu
                              " bytes, " + WireEncodingName(encoding) + " " + shape.ToString() +
                              " needs " + std::to_string(bytes));
     }
-    if (Checksum64(message.payloads[i], bytes) != t->payload_checksum()) {
+    if (WireChecksum64(message.payloads[i], bytes) != t->payload_checksum()) {
       return InvalidArgument(label + "payload checksum mismatch: the data is corrupt");
     }
     if (encoding == WireEncoding::kI8 && !(std::isfinite(t->scale()) && t->scale() > 0.0f)) {
@@ -372,7 +381,9 @@ Status DecodeMessage(const Graph& graph, const ContentHash& model_hash, const Cu
 }
 
 void WireMessageToBytes(const WireMessage& message, std::vector<uint8_t>* out) {
-  auto aligned = [](size_t n) { return (n + kPayloadAlignment - 1) / kPayloadAlignment * kPayloadAlignment; };
+  auto aligned = [](size_t n) {
+    return (n + kPayloadAlignment - 1) / kPayloadAlignment * kPayloadAlignment;
+  };
   size_t total = aligned(message.header.size());
   for (size_t i = 0; i < message.num_payloads; ++i) total += aligned(message.payloads[i].size());
   out->assign(total, 0);
@@ -395,14 +406,16 @@ Status WireMessageFromBytes(const uint8_t* data, size_t size, WireMessageView* o
   view.header_size = kWirePrefixBytes + fb_size;
   const fbw::Message* msg;
   SEAM_RETURN_IF_ERROR(VerifyHeader(view, &msg));
-  const size_t area = (view.header_size + kPayloadAlignment - 1) / kPayloadAlignment * kPayloadAlignment;
+  const size_t area =
+      (view.header_size + kPayloadAlignment - 1) / kPayloadAlignment * kPayloadAlignment;
   if (area > size) return InvalidArgument("wire message is truncated before its payloads");
   const size_t count = msg->tensors() ? msg->tensors()->size() : 0;
   for (size_t i = 0; i < count; ++i) {
     const fbw::Tensor* t = msg->tensors()->Get(i);
     const uint64_t off = t->payload_offset(), len = t->payload_bytes();
     if (off > size - area || len > size - area - off) {
-      return InvalidArgument("wire tensor " + std::to_string(i) + " payload lies outside the message");
+      return InvalidArgument("wire tensor " + std::to_string(i) +
+                             " payload lies outside the message");
     }
     view.payloads.push_back(data + area + off);
     view.payload_sizes.push_back(static_cast<size_t>(len));

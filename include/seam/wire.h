@@ -31,6 +31,11 @@ constexpr size_t kWireMaxTensors = 4096;
 // well under it, and the transports accept messages of up to 256 MiB.
 constexpr size_t kWireMaxHeaderBytes = size_t{16} << 20;
 
+// The checksum a header frame carries at byte 16 (over its FlatBuffer) and
+// each tensor carries over its payload: the first 8 bytes of the content hash.
+// It detects corruption, not tampering (the transport authenticates).
+uint64_t WireChecksum64(const uint8_t* data, size_t size);
+
 enum class WireEncoding : int32_t { kF32 = 0, kF16 = 1, kI8 = 2 };
 enum class WireKind : int32_t { kBoundary = 0, kOutputs = 1 };
 

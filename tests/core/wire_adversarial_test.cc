@@ -6,7 +6,6 @@
 #include <cstring>
 #include <vector>
 
-#include "core/content_hash.h"
 #include "gtest/gtest.h"
 #include "seam/wire.h"
 #include "seam_wire_generated.h"
@@ -48,9 +47,8 @@ class WireAdversarialTest : public ::testing::Test {
         reinterpret_cast<flatbuffers::Table*>(const_cast<fbw::Tensor*>(t))->GetAddressOf(field);
     EXPECT_NE(at, nullptr) << "field not stored";
     if (at != nullptr) std::memcpy(at, &value, sizeof(value));
-    ContentHasher hasher;
-    hasher.Update(fb, fb_size);
-    std::memcpy(message.header.data() + 16, hasher.Finish().data(), 8);
+    const uint64_t checksum = WireChecksum64(fb, fb_size);
+    std::memcpy(message.header.data() + 16, &checksum, 8);
     DecodedMessage decoded;
     return DecodeMessage(graph(), model_->content_hash(), cut_, WireKind::kBoundary,
                          CutBoundary(graph(), cut_), ViewOf(message), &decoded);

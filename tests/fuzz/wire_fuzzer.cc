@@ -16,7 +16,6 @@
 #include <utility>
 #include <vector>
 
-#include "core/content_hash.h"
 #include "seam/cut.h"
 #include "seam/wire.h"
 #include "seam_wire_generated.h"
@@ -27,15 +26,6 @@ namespace seam::fuzz {
 namespace {
 
 namespace fbw = ::seam::wire;
-
-uint64_t Checksum64(const uint8_t* data, size_t size) {
-  ContentHasher hasher;
-  hasher.Update(data, size);
-  const ContentHash h = hasher.Finish();
-  uint64_t v;
-  std::memcpy(&v, h.data(), 8);
-  return v;
-}
 
 // Address of a scalar field in a verified table, or null when it is absent
 // (then it reads as its default and cannot be patched in place).
@@ -125,12 +115,13 @@ void Repair(const Graph& g, uint8_t flags, Received* r) {
         if (off <= room && len <= room - off) p = head + area + off;
       }
       if (p != nullptr) {
-        patches.push_back({FieldAddress(t, fbw::Tensor::VT_PAYLOAD_CHECKSUM), Checksum64(p, len)});
+        patches.push_back(
+            {FieldAddress(t, fbw::Tensor::VT_PAYLOAD_CHECKSUM), WireChecksum64(p, len)});
       }
     }
   }
   for (const auto& [at, value] : patches) Patch64(at, value);
-  if (flags & kWireFixChecksums) Patch64(head + 16, Checksum64(fb, fb_size));
+  if (flags & kWireFixChecksums) Patch64(head + 16, WireChecksum64(fb, fb_size));
 }
 
 void CheckRefusal(const Status& s) {
