@@ -136,7 +136,7 @@ class OneDnnSegment : public Segment {
     try {
       for (CompiledSegment::View& view : seg_.views) {
         if (seg_.buffers[view.buffer].kind == Kind::kConstant) continue;
-        view.mem.set_data_handle(handles[view.buffer]);
+        view.mem.set_data_handle(static_cast<uint8_t*>(handles[view.buffer]) + view.offset);
       }
     } catch (const dnnl::error& e) {
       return FromDnnlError(e, "binding a segment: ");
@@ -179,7 +179,7 @@ class OneDnnBackend : public Backend {
   OneDnnBackend(const Graph& graph, const dnnl::engine& engine, int threads)
       : graph_(graph),
         consumers_(TensorConsumers(graph)),
-        ctx_{graph_, consumers_},
+        ctx_{graph_, consumers_, ConcatChannelBlock(graph_)},
         engine_(engine),
         cache_(engine),
         threads_(threads) {}

@@ -172,6 +172,12 @@ void SegmentBuilder::SetChains(std::vector<FusionChain> chains,
       if (it == last_use_.end() || it->second < lowered_at) last_use_[t] = lowered_at;
     }
   }
+  if (!planning()) {
+    placement_ = PlanConcatPlacement(
+        ctx_, spec_, [this](int n) { return chains_[chain_of_.at(n)].nodes.size() == 1; },
+        [this](int t) { return Layout(t); });
+    group_buffers_.assign(placement_.group_bytes.size(), -1);
+  }
 }
 
 const FusionChain& SegmentBuilder::Chain(int node) const {
@@ -197,14 +203,15 @@ int SegmentBuilder::NewBuffer(CompiledSegment::BufferKind kind, int index, size_
   return static_cast<int>(seg_.buffers.size()) - 1;
 }
 
-int SegmentBuilder::NewView(const memory::desc& md, int buffer, int tensor) {
+int SegmentBuilder::NewView(const memory::desc& md, int buffer, int tensor, size_t offset) {
   // `md` may refer into seg_.views (callers pass ViewDesc results through),
   // so it is read only before the vector grows.
   CompiledSegment::View view;
   view.md = md;
   view.buffer = buffer;
+  view.offset = offset;
   CompiledSegment::Buffer& b = seg_.buffers[buffer];
-  b.bytes = std::max(b.bytes, md.get_size());
+  b.bytes = std::max(b.bytes, offset + md.get_size());
   seg_.views.push_back(std::move(view));
   if (tensor >= 0 && std::find(b.tensors.begin(), b.tensors.end(), tensor) == b.tensors.end()) {
     b.tensors.push_back(tensor);
@@ -256,7 +263,8 @@ int SegmentBuilder::Source(int tensor, const memory::desc& want) {
   }
   if (same_layout >= 0) {
     // Same bytes, other descriptor (e.g. strides of size-1 dims): no copy.
-    const int alias = NewView(want, seg_.views[same_layout].buffer, tensor);
+    const CompiledSegment::View& same = seg_.views[same_layout];
+    const int alias = NewView(want, same.buffer, tensor, same.offset);
     tensor_views_[tensor].push_back(alias);
     return alias;
   }
@@ -282,26 +290,67 @@ int SegmentBuilder::SourceReshaped(int tensor, const memory::dims& dims) {
   // example [1,C,1,1] in nhwc to [1,C]); otherwise go through plain. Both
   // depend only on the planned layout, never on the segment.
   const memory::desc reshaped = md.reshape(dims, /*allow_empty=*/true);
-  if (!reshaped.is_zero()) return NewView(reshaped, seg_.views[current].buffer, tensor);
+  if (!reshaped.is_zero()) {
+    return NewView(reshaped, seg_.views[current].buffer, tensor, seg_.views[current].offset);
+  }
   const int plain = Source(tensor, PlainDesc(ctx_.graph.tensors[tensor].shape));
-  return NewView(PlainDesc(dims), seg_.views[plain].buffer, tensor);
+  return NewView(PlainDesc(dims), seg_.views[plain].buffer, tensor, seg_.views[plain].offset);
 }
 
 int SegmentBuilder::Define(int tensor, const memory::desc& md) {
   if (tensor_views_.count(tensor) > 0) {
     Fail("tensor '" + ctx_.graph.tensors[tensor].name + "' is produced twice");
   }
-  const int b = NewBuffer(CompiledSegment::BufferKind::kInternal, -1, md.get_size());
-  const int view = NewView(md, b, tensor);
+  int view = HomeView(tensor, md);
+  if (view < 0) {
+    const int b = NewBuffer(CompiledSegment::BufferKind::kInternal, -1, md.get_size());
+    view = NewView(md, b, tensor);
+  }
   tensor_views_[tensor].push_back(view);
   return view;
+}
+
+int SegmentBuilder::HomeView(int tensor, const memory::desc& md) {
+  auto home = placement_.homes.find(tensor);
+  if (home == placement_.homes.end() || !(home->second.md == md)) return -1;
+  int& buffer = group_buffers_[home->second.group];
+  if (buffer < 0) {
+    buffer = NewBuffer(CompiledSegment::BufferKind::kInternal, -1,
+                       placement_.group_bytes[home->second.group]);
+  }
+  return NewView(md, buffer, tensor, home->second.offset);
+}
+
+void SegmentBuilder::PlaceInSlice(int tensor) {
+  auto home = placement_.homes.find(tensor);
+  if (home == placement_.homes.end()) Fail("an in-place concat source has no home");
+  const int group_buffer = group_buffers_[home->second.group];
+  auto produced = tensor_views_.find(tensor);
+  if (produced != tensor_views_.end()) {
+    for (int v : produced->second) {
+      const CompiledSegment::View& view = seg_.views[v];
+      if (view.buffer == group_buffer && view.offset == home->second.offset &&
+          SameLayout(view.md, home->second.md)) {
+        return;  // its producer wrote it there
+      }
+    }
+  }
+  // Produced elsewhere (a segment input, a constant, an alias, a sum
+  // destination): copy it into its slice once.
+  const int source = Current(tensor);
+  const int view = HomeView(tensor, home->second.md);
+  dnnl::reorder::primitive_desc pd(engine_, seg_.views[source].md, engine_, home->second.md,
+                                   Attr());
+  AddPrimitive(pd, {{DNNL_ARG_FROM, source}, {DNNL_ARG_TO, view}},
+               "reorder " + ctx_.graph.tensors[tensor].name + " (into its concat slice)");
+  tensor_views_[tensor].push_back(view);
 }
 
 int SegmentBuilder::DefineAlias(int tensor, int view, const memory::desc& md) {
   if (tensor_views_.count(tensor) > 0) {
     Fail("tensor '" + ctx_.graph.tensors[tensor].name + "' is produced twice");
   }
-  const int alias = NewView(md, seg_.views[view].buffer, tensor);
+  const int alias = NewView(md, seg_.views[view].buffer, tensor, seg_.views[view].offset);
   tensor_views_[tensor].push_back(alias);
   return alias;
 }
@@ -310,12 +359,15 @@ int SegmentBuilder::SumDestination(int tensor, int residual, const memory::desc&
                                    const std::vector<int>& sources) {
   // In place: the sum overwrites the residual's buffer, which saves a copy when
   // every tensor living in that buffer is dead after this chain.
+  // Buffers shared by in-place concats are never reused: their other
+  // members' bytes are read through the concat's output.
   auto it = tensor_views_.find(residual);
-  if (it != tensor_views_.end() && DeadAfterHere(residual)) {
+  if (it != tensor_views_.end() && DeadAfterHere(residual) && placement_.homes.count(tensor) == 0) {
     for (int v : it->second) {
       const int b = seg_.views[v].buffer;
       const CompiledSegment::Buffer& buffer = seg_.buffers[b];
       if (buffer.kind != CompiledSegment::BufferKind::kInternal ||
+          std::count(group_buffers_.begin(), group_buffers_.end(), b) > 0 ||
           !SameLayout(seg_.views[v].md, md)) {
         continue;
       }
@@ -408,8 +460,8 @@ Status SegmentBuilder::Finish(CompiledSegment* out) {
     bool direct = false;
     for (int v : it->second) {
       CompiledSegment::Buffer& b = seg_.buffers[seg_.views[v].buffer];
-      if (b.kind == Kind::kInternal && SameLayout(seg_.views[v].md, plain) &&
-          b.bytes <= info.byte_size()) {
+      if (b.kind == Kind::kInternal && seg_.views[v].offset == 0 &&
+          SameLayout(seg_.views[v].md, plain) && b.bytes <= info.byte_size()) {
         b.kind = Kind::kOutput;
         b.index = static_cast<int>(i);
         direct = true;

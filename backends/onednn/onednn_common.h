@@ -13,6 +13,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "seam/backend.h"
@@ -29,6 +30,10 @@ using dnnl::memory;
 struct VisitContext {
   const Graph& graph;
   const std::vector<std::vector<int>>& consumers;  // per tensor, from TensorConsumers
+  // > 0: convolutions read and write the channel-blocked layout with this
+  // block (nChw16c or nChw8c) wherever their channel count allows, so that
+  // channel concats can run in place (ConcatChannelBlock).
+  int64_t conv_channel_block = 0;
 };
 
 class SegmentBuilder;
@@ -170,6 +175,7 @@ struct CompiledSegment {
   struct View {
     memory::desc md;
     int buffer = -1;
+    size_t offset = 0;  // bytes from the buffer's start (in-place concat slices)
     dnnl::memory mem;
   };
   struct Step {
@@ -187,6 +193,45 @@ struct CompiledSegment {
   size_t scratch_bytes = 0;     // total scratch the segment asks for
   size_t num_inputs = 0, num_outputs = 0;
 };
+
+// --- in-place concat (onednn_concat_placement.cc) ----------------------------------
+
+// Where the in-place concats of a segment put their tensors: each group of
+// tensors tied by such concats shares one buffer, every member at a fixed
+// offset in its own planned layout.
+struct ConcatPlacement {
+  struct Home {
+    int group = -1;
+    size_t offset = 0;  // bytes from the start of the group's buffer
+    memory::desc md;    // the member's planned layout
+  };
+  std::unordered_map<int, Home> homes;  // tensor -> home
+  std::vector<size_t> group_bytes;      // per group: its buffer's size
+  std::unordered_set<int> in_place;     // concat nodes lowered without a concat primitive
+};
+
+// True when `part` (a tensor of C channels) can live as channels
+// [channel_offset, channel_offset + C) of a tensor laid out as `whole`: batch
+// 1, a channel-outermost layout (plain, or channel-blocked with C and the
+// offset multiples of the block) and the same spatial strides. Sets the
+// slice's byte offset in `whole`.
+bool ChannelSlice(const memory::desc& whole, const memory::desc& part, int64_t channel_offset,
+                  size_t* byte_offset);
+
+// The channel block convolutions of `graph` should use (0: let oneDNN pick).
+// Graphs that concatenate 4-D maps along channels, every source a whole
+// number of blocks, get the block of the CPU's blocked convolution kernels
+// (16 with AVX-512, else 8): oneDNN's preferred
+// nhwc layout interleaves the concat's sources pixel by pixel, a blocked
+// layout keeps each source one contiguous run, which its producer can write
+// in place.
+int64_t ConcatChannelBlock(const Graph& graph);
+
+// Plans the in-place concats of a segment. `lowered_alone(n)` says whether
+// node n is a chain of its own; `layout(t)` is t's planned layout.
+ConcatPlacement PlanConcatPlacement(const VisitContext& ctx, const SegmentSpec& spec,
+                                    const std::function<bool(int)>& lowered_alone,
+                                    const std::function<memory::desc(int)>& layout);
 
 // The layout every tensor has inside any segment (onednn_layouts.cc), per
 // tensor; a zero desc means plain. Segments convert to and from it at their
@@ -230,6 +275,12 @@ class SegmentBuilder {
   // no view in `sources` shares it; otherwise a reorder copies it in.
   int SumDestination(int tensor, int residual, const memory::desc& md,
                      const std::vector<int>& sources);
+  // Whether concat `node` is lowered in place: its sources already sit in its
+  // output's buffer, and PlaceInSlice copies in those that do not.
+  bool ConcatInPlace(int node) const { return placement_.in_place.count(node) > 0; }
+  // Makes `tensor` present at its in-place concat home: nothing when its
+  // producer wrote it there, else a reorder into the slice.
+  void PlaceInSlice(int tensor);
   // A cached constant in layout `want`; `fill` writes it in layout `plain`.
   // When `data` is given and want has the same layout as plain, the constant
   // is used in place.
@@ -255,7 +306,10 @@ class SegmentBuilder {
   // The view `tensor` was produced (or arrived) in.
   int Current(int tensor);
   int NewBuffer(CompiledSegment::BufferKind kind, int index, size_t bytes);
-  int NewView(const memory::desc& md, int buffer, int tensor);
+  int NewView(const memory::desc& md, int buffer, int tensor, size_t offset = 0);
+  // The view of `tensor` at its in-place concat home (-1 when it has none or
+  // `md` is not its home layout); creates the group's buffer on first use.
+  int HomeView(int tensor, const memory::desc& md);
   int Reorder(int src_view, const memory::desc& want, int tensor, const char* why);
   bool IsSegmentOutput(int tensor) const;
   bool DeadAfterHere(int tensor) const;
@@ -272,6 +326,8 @@ class SegmentBuilder {
   std::unordered_map<int, int> last_use_;      // tensor -> last lowering position reading it
   std::unordered_map<int, std::vector<int>> tensor_views_;  // first = as produced
   int position_ = 0;
+  ConcatPlacement placement_;
+  std::vector<int> group_buffers_;  // per placement group: its buffer (-1 until used)
   CompiledSegment seg_;
 };
 

@@ -1,5 +1,7 @@
-// Concat as a oneDNN concat primitive over the sources' planned layouts;
-// oneDNN picks the destination layout.
+// Concat as a oneDNN concat primitive over the sources' planned layouts
+// (oneDNN picks the destination layout), or in place: no primitive when the
+// sources were produced into their slices of the output
+// (onednn_concat_placement.cc).
 #include <vector>
 
 #include "backends/onednn/onednn_common.h"
@@ -20,6 +22,12 @@ Status VisitConcat(const VisitContext& ctx, int node, SegmentBuilder* builder) {
   if (builder == nullptr) return Status::Ok();
 
   const FusionChain& chain = builder->Chain(node);
+  if (builder->ConcatInPlace(node)) {
+    // The output's buffer already holds (or is given) every source.
+    builder->Define(chain.output, builder->Layout(chain.output));
+    for (int t : n.inputs) builder->PlaceInSlice(t);
+    return Status::Ok();
+  }
   std::vector<int> srcs;
   std::vector<memory::desc> descs;
   for (int t : n.inputs) {

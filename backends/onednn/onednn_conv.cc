@@ -1,6 +1,7 @@
 // Conv2D as a oneDNN convolution: grouped, depthwise, dilated and
 // asymmetrically padded, with format_tag::any so oneDNN picks the layouts
-// (the same whatever the segment). A chain may add exact eltwise and sum
+// (the same whatever the segment), except in graphs with channel concats
+// (ConcatChannelBlock). A chain may add exact eltwise and sum
 // post-ops (a residual block without BatchNorm becomes one primitive).
 #include <cstring>
 #include <vector>
@@ -12,8 +13,22 @@ namespace onednn {
 
 namespace {
 
-// The convolution of `node` with every layout left to oneDNN.
-dnnl::convolution_forward::desc ConvDesc(const Graph& g, const Node& n, const Conv2DAttrs& a) {
+// The layout of a convolution's source or destination: the channel-blocked
+// one when the graph asks for it and the channels fill whole blocks, else
+// oneDNN's choice.
+memory::desc ActivationDesc(const VisitContext& ctx, const memory::dims& dims, memory::dim group) {
+  const int64_t block = ctx.conv_channel_block;
+  if (block > 0 && group == 1 && dims[1] % block == 0) {
+    return memory::desc(dims, memory::data_type::f32,
+                        block == 16 ? memory::format_tag::aBcd16b : memory::format_tag::aBcd8b);
+  }
+  return AnyDesc(dims);
+}
+
+// The convolution of `node`, the weights' layout left to oneDNN.
+dnnl::convolution_forward::desc ConvDesc(const VisitContext& ctx, const Node& n,
+                                         const Conv2DAttrs& a) {
+  const Graph& g = ctx.graph;
   const Shape& ws = g.tensors[n.inputs[1]].shape;
   const memory::dim group = a.group;
   // Grouped weights are goihw in oneDNN; seam's [O, C/g, KH, KW] has the same
@@ -26,15 +41,16 @@ dnnl::convolution_forward::desc ConvDesc(const Graph& g, const Node& n, const Co
   const memory::dims dilates = {a.dilation_h - 1, a.dilation_w - 1};  // oneDNN counts gaps
   const memory::dims pad_l = {a.pad_top, a.pad_left};
   const memory::dims pad_r = {a.pad_bottom, a.pad_right};
+  const memory::desc src = ActivationDesc(ctx, src_dims, group);
+  const memory::desc dst = ActivationDesc(ctx, dst_dims, group);
   const auto prop = dnnl::prop_kind::forward_inference;
   const auto alg = dnnl::algorithm::convolution_direct;
   if (n.inputs.size() > 2 && n.inputs[2] >= 0) {
-    return dnnl::convolution_forward::desc(prop, alg, AnyDesc(src_dims), AnyDesc(wei_dims),
-                                           AnyDesc({ws[0]}), AnyDesc(dst_dims), strides, dilates,
-                                           pad_l, pad_r);
+    return dnnl::convolution_forward::desc(prop, alg, src, AnyDesc(wei_dims), AnyDesc({ws[0]}), dst,
+                                           strides, dilates, pad_l, pad_r);
   }
-  return dnnl::convolution_forward::desc(prop, alg, AnyDesc(src_dims), AnyDesc(wei_dims),
-                                         AnyDesc(dst_dims), strides, dilates, pad_l, pad_r);
+  return dnnl::convolution_forward::desc(prop, alg, src, AnyDesc(wei_dims), dst, strides, dilates,
+                                         pad_l, pad_r);
 }
 
 }  // namespace
@@ -45,7 +61,7 @@ bool ConvKeepsKernelWithSum(const VisitContext& ctx, int node, const FusionChain
   if (a == nullptr) return false;
   try {
     static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-    const dnnl::convolution_forward::desc desc = ConvDesc(ctx.graph, n, *a);
+    const dnnl::convolution_forward::desc desc = ConvDesc(ctx, n, *a);
     FusionChain without_sum = with_sum;
     without_sum.sum_node = -1;
     without_sum.post_sum.clear();
@@ -88,7 +104,7 @@ Status VisitConv(const VisitContext& ctx, int node, SegmentBuilder* builder) {
   const bool has_bias = b >= 0;
   dnnl::primitive_attr attr = builder->Attr();
   attr.set_post_ops(ChainPostOps(ctx, chain, a->activation));
-  dnnl::convolution_forward::primitive_desc pd(ConvDesc(g, n, *a), attr, builder->engine());
+  dnnl::convolution_forward::primitive_desc pd(ConvDesc(ctx, n, *a), attr, builder->engine());
 
   std::vector<std::pair<int, int>> args;
   const int src = builder->Source(x, pd.src_desc());

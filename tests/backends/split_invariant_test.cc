@@ -83,6 +83,38 @@ void GroupedResidual(GraphBuilder* b) {
   b->Output(b->Softmax("prob", b->FullyConnected("fc", b->Flatten("flatten", gap, 1), 10)));
 }
 
+// DenseNet as torchvision exports it (every layer concatenates all earlier
+// maps), then two layers in the zoo's running form (concat of the previous
+// concat and the new map): oneDNN lowers these concats in place. A residual
+// Add then reads a map that lives inside the concats' shared buffer, which
+// must not be reused for the sum, and two concats want one map at clashing
+// places, so only the first of them is in place.
+void DenseBlocks(GraphBuilder* b) {
+  const int x = b->Input("x", {1, 3, 10, 10});
+  std::vector<int> maps = {b->Relu("stem_relu", b->Conv("stem", x, 32, 3, 1, 1))};
+  for (int i = 0; i < 3; ++i) {
+    const std::string p = "layer" + std::to_string(i) + ".";
+    const int cat = b->Concat(p + "concat", maps, 1);
+    maps.push_back(b->Conv(p + "conv", b->Relu(p + "relu", b->BatchNorm(p + "bn", cat)), 16, 3, 1,
+                           1, 1, false));
+  }
+  int run = b->Concat("block.concat", maps, 1);
+  for (int i = 0; i < 2; ++i) {
+    const std::string p = "run" + std::to_string(i) + ".";
+    run = b->Concat(p + "concat", {run, b->Conv(p + "conv", b->Relu(p + "relu", run), 16, 1)}, 1);
+  }
+  const int res = b->Add("res.add", b->Conv("res.conv", run, 16, 1), maps[1]);
+  const int tail = b->Relu("tail.relu", b->Add("tail.add", b->Conv("tail.conv", run, 16, 1), res));
+  const int q = b->Conv("clash.q", tail, 16, 1);
+  const int r = b->Conv("clash.r", tail, 16, 3, 1, 1);
+  const int clash_a = b->Concat("clash.a", {tail, q}, 1);
+  const int clash_b = b->Concat("clash.b", {tail, r}, 1);
+  const int joined = b->Add("clash.add", clash_a, clash_b);
+  b->Output(b->Softmax(
+      "prob",
+      b->FullyConnected("fc", b->Flatten("flatten", b->GlobalAveragePool("gap", joined)), 10)));
+}
+
 struct Case {
   int graph;
   std::string backend;
@@ -93,6 +125,7 @@ const SmallGraph kGraphs[] = {
     {"dense_sums", DenseSums},
     {"batch_norms_and_branches", BatchNormsAndBranches},
     {"grouped_residual", GroupedResidual},
+    {"dense_blocks", DenseBlocks},
 };
 
 std::vector<Case> AllCases() {
