@@ -179,7 +179,7 @@ class OneDnnBackend : public Backend {
   OneDnnBackend(const Graph& graph, const dnnl::engine& engine, int threads)
       : graph_(graph),
         consumers_(TensorConsumers(graph)),
-        ctx_{graph_, consumers_, ConcatChannelBlock(graph_)},
+        ctx_{graph_, consumers_, ConvChannelBlock(graph_), WinogradGraph(graph_)},
         engine_(engine),
         cache_(engine),
         threads_(threads) {}

@@ -31,9 +31,12 @@ struct VisitContext {
   const Graph& graph;
   const std::vector<std::vector<int>>& consumers;  // per tensor, from TensorConsumers
   // > 0: convolutions read and write the channel-blocked layout with this
-  // block (nChw16c or nChw8c) wherever their channel count allows, so that
-  // channel concats can run in place (ConcatChannelBlock).
+  // block (nChw16c or nChw8c) wherever their channel count allows
+  // (ConvChannelBlock).
   int64_t conv_channel_block = 0;
+  // Convolutions that suit Winograd use it where oneDNN implements it
+  // (WinogradGraph).
+  bool winograd = false;
 };
 
 class SegmentBuilder;
@@ -226,6 +229,27 @@ bool ChannelSlice(const memory::desc& whole, const memory::desc& part, int64_t c
 // layout keeps each source one contiguous run, which its producer can write
 // in place.
 int64_t ConcatChannelBlock(const Graph& graph);
+
+// Whether `graph` runs its 3x3 stride-1 convolutions with Winograd
+// F(4x4, 3x3) (onednn_conv.cc): only on AVX-512 cores, where oneDNN 2.6 has
+// the kernels, when convolutions whose output channels do not fill whole
+// 16-blocks carry at most 10 % of the convolution FLOPs (GoogLeNet's
+// 24-channel 1x1s), and when the Winograd-shaped convolutions carry at least
+// kMinWinogradFlopShare of the graph's convolution FLOPs. Winograd wants
+// nChw16c, so such graphs run every convolution channel-blocked (mixing it
+// with nhwc costs a reorder per switch), which slows their other
+// convolutions a little. oneDNN's own convolution_auto never picks Winograd
+// below batch 4, yet at batch 1 it made every model with a share of 0.37 or
+// more faster here: ResNet-50 (0.37) ~7 %, DenseNet-121 (0.44) ~12 %,
+// GoogLeNet (0.67) 1-20 %, VGG16 (1.0) ~45 % (docs/benchmarks.md); smaller
+// shares are untested and stay direct. Winograd rounds differently from
+// direct convolution (the zoo and converter tests' tolerances hold);
+// SEAM_ONEDNN_WINOGRAD=0 turns it off.
+constexpr double kMinWinogradFlopShare = 0.3;
+bool WinogradGraph(const Graph& graph);
+// The channel block `graph`'s convolutions use (0: oneDNN picks): 16 for
+// Winograd graphs, else ConcatChannelBlock.
+int64_t ConvChannelBlock(const Graph& graph);
 
 // Plans the in-place concats of a segment. `lowered_alone(n)` says whether
 // node n is a chain of its own; `layout(t)` is t's planned layout.

@@ -1,8 +1,10 @@
 // Conv2D as a oneDNN convolution: grouped, depthwise, dilated and
-// asymmetrically padded, with format_tag::any so oneDNN picks the layouts
-// (the same whatever the segment), except in graphs with channel concats
-// (ConcatChannelBlock). A chain may add exact eltwise and sum
-// post-ops (a residual block without BatchNorm becomes one primitive).
+// asymmetrically padded, direct or Winograd (WinogradGraph). Layouts are
+// format_tag::any so oneDNN picks them (the same whatever the segment),
+// except where a graph asks for channel-blocked ones (ConvChannelBlock).
+// A chain may add exact eltwise and sum post-ops (a residual block without
+// BatchNorm becomes one primitive).
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -25,9 +27,10 @@ memory::desc ActivationDesc(const VisitContext& ctx, const memory::dims& dims, m
   return AnyDesc(dims);
 }
 
-// The convolution of `node`, the weights' layout left to oneDNN.
+// The convolution of `node` computed with `alg`, the weights' layout left
+// to oneDNN.
 dnnl::convolution_forward::desc ConvDesc(const VisitContext& ctx, const Node& n,
-                                         const Conv2DAttrs& a) {
+                                         const Conv2DAttrs& a, dnnl::algorithm alg) {
   const Graph& g = ctx.graph;
   const Shape& ws = g.tensors[n.inputs[1]].shape;
   const memory::dim group = a.group;
@@ -44,7 +47,6 @@ dnnl::convolution_forward::desc ConvDesc(const VisitContext& ctx, const Node& n,
   const memory::desc src = ActivationDesc(ctx, src_dims, group);
   const memory::desc dst = ActivationDesc(ctx, dst_dims, group);
   const auto prop = dnnl::prop_kind::forward_inference;
-  const auto alg = dnnl::algorithm::convolution_direct;
   if (n.inputs.size() > 2 && n.inputs[2] >= 0) {
     return dnnl::convolution_forward::desc(prop, alg, src, AnyDesc(wei_dims), AnyDesc({ws[0]}), dst,
                                            strides, dilates, pad_l, pad_r);
@@ -53,7 +55,68 @@ dnnl::convolution_forward::desc ConvDesc(const VisitContext& ctx, const Node& n,
                                          pad_l, pad_r);
 }
 
+// Whether `node` is a convolution Winograd F(4x4, 3x3) suits: 3x3, stride
+// 1, undilated, ungrouped, batch 1.
+bool WinogradShape(const Graph& g, const Node& n, const Conv2DAttrs& a) {
+  const Shape& ws = g.tensors[n.inputs[1]].shape;
+  return a.group == 1 && ws.rank == 4 && ws[2] == 3 && ws[3] == 3 && a.stride_h == 1 &&
+         a.stride_w == 1 && a.dilation_h == 1 && a.dilation_w == 1 &&
+         g.tensors[n.inputs[0]].shape.dims[0] == 1;
+}
+
+bool WinogradCandidate(const VisitContext& ctx, const Node& n, const Conv2DAttrs& a) {
+  return ctx.winograd && WinogradShape(ctx.graph, n, a);
+}
+
+// The primitive for `node`: Winograd where it suits the convolution and
+// oneDNN implements it for this shape, layout and post-ops; else direct.
+dnnl::convolution_forward::primitive_desc ConvPrimitive(const VisitContext& ctx, const Node& n,
+                                                        const Conv2DAttrs& a,
+                                                        const dnnl::primitive_attr& attr,
+                                                        const dnnl::engine& engine) {
+  if (WinogradCandidate(ctx, n, a)) {
+    dnnl::convolution_forward::primitive_desc wino(
+        ConvDesc(ctx, n, a, dnnl::algorithm::convolution_winograd), attr, engine,
+        /*allow_empty=*/true);
+    if (wino) return wino;
+  }
+  return dnnl::convolution_forward::primitive_desc(
+      ConvDesc(ctx, n, a, dnnl::algorithm::convolution_direct), attr, engine);
+}
+
 }  // namespace
+
+bool WinogradGraph(const Graph& graph) {
+  static const bool enabled = [] {
+    const char* env = std::getenv("SEAM_ONEDNN_WINOGRAD");
+    return env == nullptr || std::strcmp(env, "0") != 0;
+  }();
+  // oneDNN 2.6 has f32 Winograd kernels for AVX-512 cores only.
+  const unsigned avx512 = static_cast<unsigned>(dnnl_cpu_isa_avx512_core);
+  const unsigned isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+  if (!enabled || (isa & avx512) != avx512) return false;
+  double all = 0, suited = 0, unblocked = 0;
+  for (const Node& n : graph.nodes) {
+    const auto* a = std::get_if<Conv2DAttrs>(&n.attrs);
+    if (n.op != OpType::kConv2D || a == nullptr || n.inputs.size() < 2 || n.inputs[1] < 0) {
+      continue;
+    }
+    const double flops = static_cast<double>(NodeFlops(graph, n));
+    all += flops;
+    if (n.outputs.empty() || n.outputs[0] < 0 ||
+        graph.tensors[n.outputs[0]].shape.dims[1] % 16 != 0) {
+      unblocked += flops;
+    }
+    if (WinogradShape(graph, n, *a)) suited += flops;
+  }
+  // Convolutions whose channels do not fill whole blocks stay in oneDNN's
+  // layout and cost a reorder at each switch: only a few may.
+  return all > 0 && suited >= kMinWinogradFlopShare * all && unblocked <= 0.1 * all;
+}
+
+int64_t ConvChannelBlock(const Graph& graph) {
+  return WinogradGraph(graph) ? 16 : ConcatChannelBlock(graph);
+}
 
 bool ConvKeepsKernelWithSum(const VisitContext& ctx, int node, const FusionChain& with_sum) {
   const Node& n = ctx.graph.nodes[node];
@@ -61,7 +124,6 @@ bool ConvKeepsKernelWithSum(const VisitContext& ctx, int node, const FusionChain
   if (a == nullptr) return false;
   try {
     static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-    const dnnl::convolution_forward::desc desc = ConvDesc(ctx, n, *a);
     FusionChain without_sum = with_sum;
     without_sum.sum_node = -1;
     without_sum.post_sum.clear();
@@ -70,10 +132,8 @@ bool ConvKeepsKernelWithSum(const VisitContext& ctx, int node, const FusionChain
     plain.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     fused.set_post_ops(ChainPostOps(ctx, with_sum, a->activation));
     plain.set_post_ops(ChainPostOps(ctx, without_sum, a->activation));
-    const std::string fused_impl =
-        dnnl::convolution_forward::primitive_desc(desc, fused, engine).impl_info_str();
-    return fused_impl ==
-           dnnl::convolution_forward::primitive_desc(desc, plain, engine).impl_info_str();
+    return ConvPrimitive(ctx, n, *a, fused, engine).impl_info_str() ==
+           ConvPrimitive(ctx, n, *a, plain, engine).impl_info_str();
   } catch (const dnnl::error&) {
     return false;
   }
@@ -104,7 +164,8 @@ Status VisitConv(const VisitContext& ctx, int node, SegmentBuilder* builder) {
   const bool has_bias = b >= 0;
   dnnl::primitive_attr attr = builder->Attr();
   attr.set_post_ops(ChainPostOps(ctx, chain, a->activation));
-  dnnl::convolution_forward::primitive_desc pd(ConvDesc(ctx, n, *a), attr, builder->engine());
+  const dnnl::convolution_forward::primitive_desc pd =
+      ConvPrimitive(ctx, n, *a, attr, builder->engine());
 
   std::vector<std::pair<int, int>> args;
   const int src = builder->Source(x, pd.src_desc());

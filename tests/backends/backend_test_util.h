@@ -192,6 +192,13 @@ inline int CountSteps(const std::vector<std::string>& steps, const std::string& 
       steps.begin(), steps.end(), [&](const std::string& s) { return s.rfind(kind, 0) == 0; }));
 }
 
+// How many steps mention `text` anywhere (an implementation, a suffix).
+inline int CountStepsContaining(const std::vector<std::string>& steps, const std::string& text) {
+  return static_cast<int>(std::count_if(steps.begin(), steps.end(), [&](const std::string& s) {
+    return s.find(text) != std::string::npos;
+  }));
+}
+
 // Checks that a finished graph gives the same outputs as one backend segment
 // (whole graph) as on the reference kernels.
 inline void CheckGraph(BackendFactory factory, StepLister list_steps, const Graph& graph,

@@ -14,6 +14,7 @@ namespace {
 
 using onednn_test::CheckGraph;
 using onednn_test::CountSteps;
+using onednn_test::CountStepsContaining;
 using onednn_test::ExpectClose;
 using onednn_test::Join;
 using onednn_test::OneDnnRun;
@@ -46,8 +47,11 @@ TEST(OneDnnFusion, ConvReluPoolChainKeepsLayoutAndFusesRelu) {
   EXPECT_EQ(CountSteps(run.steps, "eltwise"), 0) << Join(run.steps);
   EXPECT_TRUE(AnyContains(run.steps, "convolution conv1+relu1 ")) << Join(run.steps);
   // Layout changes only where the segment starts: the input is reordered
-  // once (for conv1) and nothing in between needs a reorder.
-  EXPECT_EQ(CountSteps(run.steps, "reorder"), 1) << Join(run.steps);
+  // once (for conv1) and nothing in between the convs needs a reorder. On
+  // AVX-512 the convs run Winograd in nChw16c (all 3x3, WinogradGraph), and
+  // flatten then needs the pooled [1, 32, 1, 1] plain: one more.
+  EXPECT_LE(CountSteps(run.steps, "reorder"), 2) << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "reorder x"), 1) << Join(run.steps);
 }
 
 TEST(OneDnnFusion, BatchNormIsNotFoldedIntoTheConv) {
@@ -246,7 +250,7 @@ TEST(OneDnnFusion, DenseConcatsRunInPlace) {
   OneDnnRun run;
   CheckGraph(b.graph(), "dense block", &run);
   EXPECT_EQ(CountSteps(run.steps, "concat"), 0) << Join(run.steps);
-  EXPECT_EQ(CountSteps(run.steps, "(into its concat slice)"), 0) << Join(run.steps);
+  EXPECT_EQ(CountStepsContaining(run.steps, "(into its concat slice)"), 0) << Join(run.steps);
 }
 
 TEST(OneDnnFusion, ConcatSourcesProducedElsewhereAreCopiedIntoTheirSlices) {
@@ -268,6 +272,25 @@ TEST(OneDnnFusion, ConcatSourcesProducedElsewhereAreCopiedIntoTheirSlices) {
   EXPECT_EQ(CountSteps(run.steps, "concat second"), 1) << Join(run.steps);
   EXPECT_EQ(CountSteps(run.steps, "concat first"), 0) << Join(run.steps);
   EXPECT_EQ(CountSteps(run.steps, "reorder alias (into its concat slice)"), 1) << Join(run.steps);
+}
+
+TEST(OneDnnFusion, ThreeByThreeConvsRunWinogradOnAvx512) {
+  // 3x3 stride-1 convs carry most of this graph's FLOPs, so on AVX-512 they
+  // run oneDNN's Winograd kernels (WinogradGraph), within the reference's
+  // tolerance; the 1x1 stays direct. Elsewhere oneDNN 2.6 has no f32
+  // Winograd and every conv is direct.
+  GraphBuilder b(15);
+  int x = b.Input("x", {1, 16, 20, 20});
+  x = b.Relu("relu1", b.Conv("conv1", x, 32, 3, 1, 1));
+  x = b.Conv("conv2", x, 32, 3, 1, 1);
+  b.Output(b.Conv("proj", x, 16, 1));
+  ASSERT_TRUE(b.Finish().ok()) << b.status().ToString();
+  OneDnnRun run;
+  CheckGraph(b.graph(), "3x3 convs", &run);
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+  EXPECT_EQ(CountStepsContaining(run.steps, "wino"), avx512 ? 2 : 0) << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "convolution proj [jit"), avx512 ? 1 : 0) << Join(run.steps);
 }
 
 TEST(OneDnnFusion, ThreadCountsAgree) {
