@@ -37,6 +37,12 @@ memory::desc PlainDesc(const memory::dims& dims) {
 
 memory::desc PlainDesc(const Shape& shape) { return PlainDesc(ToDims(shape)); }
 
+bool HasAvx512Core() {
+  // dnnl_cpu_isa_t values are bit sets: every AVX-512 core ISA has these bits.
+  const unsigned avx512 = static_cast<unsigned>(dnnl_cpu_isa_avx512_core);
+  return (static_cast<unsigned>(dnnl::get_effective_cpu_isa()) & avx512) == avx512;
+}
+
 memory::desc AnyDesc(const memory::dims& dims) {
   return memory::desc(dims, memory::data_type::f32, memory::format_tag::any);
 }

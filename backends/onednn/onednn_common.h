@@ -123,6 +123,8 @@ memory::dims ToDims(const Shape& shape);
 memory::desc PlainDesc(const Shape& shape);
 memory::desc PlainDesc(const memory::dims& dims);
 memory::desc AnyDesc(const memory::dims& dims);
+// Whether oneDNN runs AVX-512 core kernels here (honours ONEDNN_MAX_CPU_ISA).
+bool HasAvx512Core();
 // True when a and b address every element at the same offset (equal, or both
 // plain and differing only in strides of size-1 dimensions).
 bool SameLayout(const memory::desc& a, const memory::desc& b);

@@ -62,10 +62,7 @@ bool ChannelSlice(const memory::desc& whole, const memory::desc& part, int64_t c
 }
 
 int64_t ConcatChannelBlock(const Graph& graph) {
-  // dnnl_cpu_isa_t values are bit sets: every AVX-512 core ISA has these bits.
-  const unsigned avx512 = static_cast<unsigned>(dnnl_cpu_isa_avx512_core);
-  const unsigned isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
-  const int64_t block = (isa & avx512) == avx512 ? 16 : 8;
+  const int64_t block = HasAvx512Core() ? 16 : 8;
   double concat_bytes = 0;
   for (const Node& n : graph.nodes) {
     const auto* attrs = std::get_if<AxisAttrs>(&n.attrs);

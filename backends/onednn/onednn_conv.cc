@@ -92,9 +92,7 @@ bool WinogradGraph(const Graph& graph) {
     return env == nullptr || std::strcmp(env, "0") != 0;
   }();
   // oneDNN 2.6 has f32 Winograd kernels for AVX-512 cores only.
-  const unsigned avx512 = static_cast<unsigned>(dnnl_cpu_isa_avx512_core);
-  const unsigned isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
-  if (!enabled || (isa & avx512) != avx512) return false;
+  if (!enabled || !HasAvx512Core()) return false;
   double all = 0, suited = 0, unblocked = 0;
   for (const Node& n : graph.nodes) {
     const auto* a = std::get_if<Conv2DAttrs>(&n.attrs);
