@@ -179,7 +179,7 @@ class OneDnnBackend : public Backend {
   OneDnnBackend(const Graph& graph, const dnnl::engine& engine, int threads)
       : graph_(graph),
         consumers_(TensorConsumers(graph)),
-        ctx_{graph_, consumers_, ConvChannelBlock(graph_), WinogradGraph(graph_)},
+        ctx_{graph_, consumers_, ConvChannelBlock(graph_), WinogradGraph(graph_), &fusion_checks_},
         engine_(engine),
         cache_(engine),
         threads_(threads) {}
@@ -272,6 +272,7 @@ class OneDnnBackend : public Backend {
 
   const Graph& graph_;
   const std::vector<std::vector<int>> consumers_;
+  FusionChecks fusion_checks_;  // read and filled through ctx_
   const VisitContext ctx_;
   dnnl::engine engine_;
   WeightCache cache_;

@@ -27,6 +27,11 @@ using dnnl::memory;
 
 // What a visit function may read. Immutable after the backend is created, so
 // concurrent Supports/Compile calls can share it.
+struct FusionChecks {
+  std::mutex mutex;
+  std::map<std::vector<int>, bool> exact;  // [head, pre_sum..., -1, sum, post_sum...] -> answer
+};
+
 struct VisitContext {
   const Graph& graph;
   const std::vector<std::vector<int>>& consumers;  // per tensor, from TensorConsumers
@@ -37,6 +42,8 @@ struct VisitContext {
   // Convolutions that suit Winograd use it where oneDNN implements it
   // (WinogradGraph).
   bool winograd = false;
+  // FusionIsExact's answers, by chain (shared by every Compile of a backend).
+  FusionChecks* fusion_checks = nullptr;
 };
 
 class SegmentBuilder;
@@ -96,11 +103,25 @@ std::vector<FusionChain> PlanFusion(const VisitContext& ctx, const SegmentSpec& 
                                     const std::function<bool(int)>& supported,
                                     std::unordered_map<int, int>* chain_of);
 
-// Whether `with_sum` (a conv chain ending in an Add as sum post-op) keeps
-// the conv on the kernel it runs without the sum. oneDNN may pick another
-// implementation for the fused form (grouped convs go to ref:any), which
-// rounds differently from the split run and is slower.
-bool ConvKeepsKernelWithSum(const VisitContext& ctx, int node, const FusionChain& with_sum);
+// Whether the conv or inner-product chain `candidate` gives, fused, bit for
+// bit what its nodes give as separate primitives (what a cut inside the
+// chain runs): its head keeps the kernel it runs without post-ops (oneDNN
+// may pick another for the fused form: grouped convs and AVX2 inner
+// products with a sum go to ref:any), and a sum is added to the finished
+// result. The latter is tried once on pseudo-random data: some kernels
+// (AVX2 jit convolutions, gemm inner products) start their accumulation
+// from the residual instead. Answers are cached in ctx.fusion_checks.
+bool FusionIsExact(const VisitContext& ctx, const FusionChain& candidate);
+
+// The head primitives, as their visitors create them (onednn_conv.cc,
+// onednn_inner_product.cc).
+dnnl::convolution_forward::primitive_desc ConvPrimitive(const VisitContext& ctx, const Node& n,
+                                                        const Conv2DAttrs& a,
+                                                        const dnnl::primitive_attr& attr,
+                                                        const dnnl::engine& engine);
+dnnl::inner_product_forward::primitive_desc InnerProductPrimitive(const Graph& g, const Node& n,
+                                                                  const dnnl::primitive_attr& attr,
+                                                                  const dnnl::engine& engine);
 
 struct EltwiseParams {
   dnnl::algorithm alg = dnnl::algorithm::eltwise_relu;

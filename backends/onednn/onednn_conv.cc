@@ -68,6 +68,8 @@ bool WinogradCandidate(const VisitContext& ctx, const Node& n, const Conv2DAttrs
   return ctx.winograd && WinogradShape(ctx.graph, n, a);
 }
 
+}  // namespace
+
 // The primitive for `node`: Winograd where it suits the convolution and
 // oneDNN implements it for this shape, layout and post-ops; else direct.
 dnnl::convolution_forward::primitive_desc ConvPrimitive(const VisitContext& ctx, const Node& n,
@@ -83,8 +85,6 @@ dnnl::convolution_forward::primitive_desc ConvPrimitive(const VisitContext& ctx,
   return dnnl::convolution_forward::primitive_desc(
       ConvDesc(ctx, n, a, dnnl::algorithm::convolution_direct), attr, engine);
 }
-
-}  // namespace
 
 bool WinogradGraph(const Graph& graph) {
   static const bool enabled = [] {
@@ -114,27 +114,6 @@ bool WinogradGraph(const Graph& graph) {
 
 int64_t ConvChannelBlock(const Graph& graph) {
   return WinogradGraph(graph) ? 16 : ConcatChannelBlock(graph);
-}
-
-bool ConvKeepsKernelWithSum(const VisitContext& ctx, int node, const FusionChain& with_sum) {
-  const Node& n = ctx.graph.nodes[node];
-  const auto* a = std::get_if<Conv2DAttrs>(&n.attrs);
-  if (a == nullptr) return false;
-  try {
-    static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-    FusionChain without_sum = with_sum;
-    without_sum.sum_node = -1;
-    without_sum.post_sum.clear();
-    dnnl::primitive_attr fused, plain;
-    fused.set_scratchpad_mode(dnnl::scratchpad_mode::user);  // as SegmentBuilder::Attr()
-    plain.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    fused.set_post_ops(ChainPostOps(ctx, with_sum, a->activation));
-    plain.set_post_ops(ChainPostOps(ctx, without_sum, a->activation));
-    return ConvPrimitive(ctx, n, *a, fused, engine).impl_info_str() ==
-           ConvPrimitive(ctx, n, *a, plain, engine).impl_info_str();
-  } catch (const dnnl::error&) {
-    return false;
-  }
 }
 
 Status VisitConv(const VisitContext& ctx, int node, SegmentBuilder* builder) {

@@ -15,8 +15,10 @@
 //    multiply per element, the same in any implementation). Sigmoid, Tanh and
 //    HardSwish are approximated differently by post-op and standalone kernels.
 //  - the sum adds the residual to the finished conv/inner-product result
-//    (bias included), as the separate binary add would, and only when the
-//    conv keeps the kernel it has without the sum (ConvKeepsKernelWithSum).
+//    (bias included), as the separate binary add would.
+//  - a conv or inner product keeps the kernel it runs alone, and its sum is
+//    checked to round like the separate add (FusionIsExact,
+//    onednn_fusion_check.cc).
 //  - no BatchNorm folding: scaling the weights rounds differently from
 //    normalising the conv output. (The ONNX importer folds BatchNorm into
 //    the weights of converted models, where it is exact by construction.)
@@ -111,6 +113,9 @@ std::vector<FusionChain> PlanFusion(const VisitContext& ctx, const SegmentSpec& 
       EltwiseParams eltwise;
       if (caps.eltwise && FusesExactly(node) && EltwiseForNode(node, &eltwise)) {
         if (caps.relu_only && (node.op != OpType::kRelu || !chain.pre_sum.empty())) break;
+        FusionChain candidate = chain;
+        (stage == kSummed ? candidate.post_sum : candidate.pre_sum).push_back(f);
+        if (!FusionIsExact(ctx, candidate)) break;
         (stage == kSummed ? chain.post_sum : chain.pre_sum).push_back(f);
         if (stage == kStart) stage = kActivated;
       } else if (node.op == OpType::kAdd && caps.sum && stage != kSummed) {
@@ -121,9 +126,7 @@ std::vector<FusionChain> PlanFusion(const VisitContext& ctx, const SegmentSpec& 
         FusionChain candidate = chain;
         candidate.sum_node = f;
         candidate.residual = r;
-        if (g.nodes[head].op == OpType::kConv2D && !ConvKeepsKernelWithSum(ctx, head, candidate)) {
-          break;
-        }
+        if (!FusionIsExact(ctx, candidate)) break;
         chain.sum_node = f;
         chain.residual = r;
         stage = kSummed;

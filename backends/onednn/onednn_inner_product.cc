@@ -8,6 +8,23 @@
 namespace seam {
 namespace onednn {
 
+dnnl::inner_product_forward::primitive_desc InnerProductPrimitive(const Graph& g, const Node& n,
+                                                                  const dnnl::primitive_attr& attr,
+                                                                  const dnnl::engine& engine) {
+  const Shape& ws = g.tensors[n.inputs[1]].shape;
+  const memory::dims src_dims = ToDims(g.tensors[n.inputs[0]].shape);
+  const memory::dims wei_dims = ToDims(ws);
+  const memory::dims dst_dims = ToDims(g.tensors[n.outputs[0]].shape);
+  const auto prop = dnnl::prop_kind::forward_inference;
+  const bool has_bias = n.inputs.size() > 2 && n.inputs[2] >= 0;
+  const dnnl::inner_product_forward::desc desc =
+      has_bias ? dnnl::inner_product_forward::desc(prop, AnyDesc(src_dims), AnyDesc(wei_dims),
+                                                   AnyDesc({ws[0]}), AnyDesc(dst_dims))
+               : dnnl::inner_product_forward::desc(prop, AnyDesc(src_dims), AnyDesc(wei_dims),
+                                                   AnyDesc(dst_dims));
+  return dnnl::inner_product_forward::primitive_desc(desc, attr, engine);
+}
+
 Status VisitFullyConnected(const VisitContext& ctx, int node, SegmentBuilder* builder) {
   const Graph& g = ctx.graph;
   const Node& n = g.nodes[node];
@@ -23,20 +40,13 @@ Status VisitFullyConnected(const VisitContext& ctx, int node, SegmentBuilder* bu
   const int x = n.inputs[0];
   const int w = n.inputs[1];
   const int b = n.inputs.size() > 2 ? n.inputs[2] : -1;
-  const memory::dims src_dims = ToDims(xs);
-  const memory::dims wei_dims = ToDims(ws);
-  const memory::dims bias_dims = {ws[0]};
-  const memory::dims dst_dims = ToDims(g.tensors[n.outputs[0]].shape);
   const bool has_bias = b >= 0;
-  const auto prop = dnnl::prop_kind::forward_inference;
-  dnnl::inner_product_forward::desc desc =
-      has_bias ? dnnl::inner_product_forward::desc(prop, AnyDesc(src_dims), AnyDesc(wei_dims),
-                                                   AnyDesc(bias_dims), AnyDesc(dst_dims))
-               : dnnl::inner_product_forward::desc(prop, AnyDesc(src_dims), AnyDesc(wei_dims),
-                                                   AnyDesc(dst_dims));
+  const memory::dims bias_dims = {ws[0]};
+  const memory::dims wei_dims = ToDims(ws);
   dnnl::primitive_attr attr = builder->Attr();
   attr.set_post_ops(ChainPostOps(ctx, chain, a->activation));
-  dnnl::inner_product_forward::primitive_desc pd(desc, attr, builder->engine());
+  const dnnl::inner_product_forward::primitive_desc pd =
+      InnerProductPrimitive(g, n, attr, builder->engine());
 
   std::vector<std::pair<int, int>> args;
   const int src = builder->Source(x, pd.src_desc());

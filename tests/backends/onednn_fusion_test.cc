@@ -109,6 +109,13 @@ TEST(OneDnnFusion, BatchNormAfterAConvWithActivation) {
   EXPECT_EQ(CountSteps(run.steps, "batch_normalization bn+relu "), 1) << Join(run.steps);
 }
 
+// Sum post-ops are fused only where they round like the separate add
+// (FusionIsExact). On AVX-512 cores they do for every sum below; oneDNN's
+// AVX2 kernels often start accumulating from the residual instead, so there
+// a sum may stay a binary add, and these tests then check only the outputs
+// (CheckGraph) and the split runs (split_invariant_test.cc).
+bool SumsFuseHere() { return onednn::HasAvx512Core(); }
+
 TEST(OneDnnFusion, InnerProductSumAndAddWithEltwise) {
   // fc(x) + y as a sum post-op; and an Add of two non-conv tensors as a
   // binary primitive with the Relu as its post-op.
@@ -121,8 +128,9 @@ TEST(OneDnnFusion, InnerProductSumAndAddWithEltwise) {
   ASSERT_TRUE(b.Finish().ok());
   OneDnnRun run;
   CheckGraph(b.graph(), "fc sum", &run);
-  EXPECT_EQ(CountSteps(run.steps, "inner_product fc1+sum "), 1) << Join(run.steps);
   EXPECT_EQ(CountSteps(run.steps, "binary add+z "), 1) << Join(run.steps);
+  if (!SumsFuseHere()) return;
+  EXPECT_EQ(CountSteps(run.steps, "inner_product fc1+sum "), 1) << Join(run.steps);
 }
 
 // A ResNet basic block after a stem: the residual (the stem's output) lives
@@ -150,6 +158,7 @@ TEST(OneDnnFusion, ResidualBlockBecomesConvSumRelu) {
     CheckGraph(b.graph(), downsample ? "residual block + downsample" : "residual block", &run);
     const std::string listing = Join(run.steps);
     EXPECT_EQ(CountSteps(run.steps, "convolution"), downsample ? 4 : 3) << listing;
+    if (!SumsFuseHere()) continue;
     EXPECT_EQ(CountSteps(run.steps, "binary"), 0) << listing;
     EXPECT_EQ(CountSteps(run.steps, "eltwise"), 0) << listing;
     EXPECT_EQ(CountSteps(run.steps, "batch_normalization"), 0) << listing;
@@ -174,6 +183,7 @@ TEST(OneDnnFusion, ResidualThatIsAlsoTheConvSourceIsCopiedNotClobbered) {
   ASSERT_TRUE(b.Finish().ok());
   OneDnnRun run;
   CheckGraph(b.graph(), "conv + own source", &run);
+  if (!SumsFuseHere()) return;
   EXPECT_TRUE(AnyContains(run.steps, "(sum operand)")) << Join(run.steps);
   EXPECT_TRUE(AnyContains(run.steps, "convolution c1+add+r1 ")) << Join(run.steps);
 }
@@ -185,6 +195,7 @@ TEST(OneDnnFusion, ResidualFromSegmentInputIsCopiedIn) {
   ASSERT_TRUE(b.Finish().ok());
   OneDnnRun run;
   CheckGraph(b.graph(), "sum with a segment input", &run);
+  if (!SumsFuseHere()) return;
   EXPECT_TRUE(AnyContains(run.steps, "convolution c+add ")) << Join(run.steps);
 }
 
