@@ -96,13 +96,14 @@ bool WinogradGraph(const Graph& graph) {
   double all = 0, suited = 0, unblocked = 0;
   for (const Node& n : graph.nodes) {
     const auto* a = std::get_if<Conv2DAttrs>(&n.attrs);
-    if (n.op != OpType::kConv2D || a == nullptr || n.inputs.size() < 2 || n.inputs[1] < 0) {
+    if (n.op != OpType::kConv2D || a == nullptr || n.inputs.size() < 2 || n.inputs[0] < 0 ||
+        n.inputs[1] < 0 || n.outputs.empty() || n.outputs[0] < 0) {
       continue;
     }
     const double flops = static_cast<double>(NodeFlops(graph, n));
     all += flops;
-    if (n.outputs.empty() || n.outputs[0] < 0 ||
-        graph.tensors[n.outputs[0]].shape.dims[1] % 16 != 0) {
+    const Shape& out = graph.tensors[n.outputs[0]].shape;
+    if (out.rank != 4 || out.dims[1] % 16 != 0) {
       unblocked += flops;
     }
     if (WinogradShape(graph, n, *a)) suited += flops;
