@@ -1,6 +1,7 @@
 // Hostile ONNX files found by fuzzing the importer (tests/fuzz/
 // onnx_import_fuzzer.cc): conversion-time folding asked for shapes from the
-// file without bound, a Transpose read past its input, a Reshape target's
+// file without bound (elements, and FLOPs for folded convolutions), a
+// Transpose read past its input, a Reshape target's
 // product overflowed, a Range read an empty tensor. Each is refused
 // with a message naming the node. The inputs are the fuzz regression files,
 // also replayed under the sanitizers (fuzz_replay tests).
@@ -33,6 +34,21 @@ TEST(ConvertAdversarial, FoldingBeyondTheElementLimitIsRefused) {
   small.max_folded_elements = 8;
   s = Import(path, small);
   EXPECT_NE(s.message().find("more than 8 elements"), std::string::npos) << s.ToString();
+}
+
+TEST(ConvertAdversarial, FoldingBeyondTheFlopLimitIsRefused) {
+  // The fuzzer's corpus grew convolutions of constants within the element
+  // limit that took ~1 s each to fold; the work is bounded too.
+  const std::string path = DataPath("folded_conv.onnx");
+  EXPECT_TRUE(Import(path).ok());  // 294,912 FLOPs: folded under the default limit
+  onnx_import::ImportOptions small;
+  small.max_folded_flops = int64_t{1} << 16;
+  const Status s = Import(path, small);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+  EXPECT_NE(s.message().find("folding node 'const_conv' would take 294912 FLOPs"),
+            std::string::npos)
+      << s.ToString();
+  EXPECT_NE(s.message().find("more than the limit of 65536"), std::string::npos) << s.ToString();
 }
 
 TEST(ConvertAdversarial, TransposeWithARepeatedAxisIsRefused) {

@@ -712,6 +712,20 @@ def external_and_error_models():
     onnx.save(model, os.path.join(OUT, "dynamic_input.onnx"))
     xd = rand(2, 3, 4)
     save_io("dynamic_input", [xd], [np.maximum(xd, 0)])
+    folded_conv_model()
+
+
+def folded_conv_model():
+    # A Conv of two initializers, folded at conversion time on seam's kernels
+    # (294,912 FLOPs): the FLOP limit on folding refuses it when set lower.
+    xc = rand(1, 8, 16, 16)
+    w = rand(8, 8, 3, 3)
+    xi = rand(1, 8, 16, 16)
+    ref = F.conv2d(t(xc), t(w), padding=1) + t(xi)
+    nodes = [helper.make_node("Conv", ["xc", "w"], ["c"], name="const_conv", pads=[1, 1, 1, 1]),
+             helper.make_node("Add", ["c", "x"], ["y"], name="add")]
+    onnx_model("folded_conv", nodes, [vi("x", xi.shape)], [vi("y", ref.shape)],
+               [init("xc", xc), init("w", w)], 13, [ref.numpy()], [xi])
 
 
 def main():

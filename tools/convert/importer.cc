@@ -308,6 +308,7 @@ Status Importer::Run() {
   out_->builder = std::make_unique<GraphBuilder>();
   emitter_.builder = out_->builder.get();
   emitter_.max_folded_elements = options_.max_folded_elements;
+  emitter_.max_folded_flops = options_.max_folded_flops;
   emitter_.names = &names_;
   producer_fn_ = [this](const std::string& n) -> const onnx::NodeProto* {
     auto it = producers_.find(n);
@@ -737,6 +738,7 @@ Status Importer::FoldWithSeam(const onnx::NodeProto& node, NodeFn lower, const s
   fe.names = &fnames;
   fe.folding = true;
   fe.max_folded_elements = emitter_.max_folded_elements;
+  fe.max_folded_flops = emitter_.max_folded_flops;
   NodeContext ctx(node, name, opset, &fe, inputs, &producer_fn_, &consumed_fn_);
   Status s = lower(ctx);
   if (s.code() == StatusCode::kUnsupported) {
@@ -765,6 +767,12 @@ Status Importer::FoldWithSeam(const onnx::NodeProto& node, NodeFn lower, const s
   if (!run_outputs.empty()) {
     if (fb.graph().inputs.empty()) fb.Input("fold_dummy", Shape{1});
     SEAM_RETURN_IF_ERROR(fb.Finish());
+    const int64_t flops = GraphFlops(fb.graph());
+    if (flops > fe.max_folded_flops) {
+      return InvalidArgument("folding node '" + name + "' would take " + std::to_string(flops) +
+                             " FLOPs at conversion time, more than the limit of " +
+                             std::to_string(fe.max_folded_flops));
+    }
     std::unique_ptr<Session> session;
     SEAM_RETURN_IF_ERROR(Session::Create(fb.graph(), SessionOptions{}, &session));
     const Graph& g = fb.graph();

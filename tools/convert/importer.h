@@ -77,8 +77,9 @@ struct Emitter {
   std::map<int, std::string> onnx_names;
   // Constant folding: host inputs become graph inputs fed with their values.
   bool folding = false;
-  // ImportOptions::max_folded_elements.
+  // ImportOptions::max_folded_elements and max_folded_flops.
   int64_t max_folded_elements = int64_t{1} << 28;
+  int64_t max_folded_flops = int64_t{1} << 36;
   std::vector<std::pair<int, std::shared_ptr<const HostTensor>>> fold_inputs;
 };
 

@@ -47,6 +47,12 @@ struct ImportOptions {
   // constants, shape arithmetic). A hostile file can ask for any shape; the
   // default (2^28, 1 GiB of float) is far above what real models fold.
   int64_t max_folded_elements = int64_t{1} << 28;
+  // Most FLOPs (as GraphFlops counts them) one node folded at conversion
+  // time may take to compute with seam's kernels: a convolution of constants
+  // within the element limit can still take minutes. The default (2^36,
+  // tens of seconds on the reference kernels) is far above what real models
+  // fold.
+  int64_t max_folded_flops = int64_t{1} << 36;
 };
 
 // What the conversion did, for the CLI summary and tests.
