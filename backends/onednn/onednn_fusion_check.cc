@@ -35,11 +35,15 @@ dnnl::primitive_desc HeadPrimitive(const VisitContext& ctx, const FusionChain& c
   return InnerProductPrimitive(ctx.graph, n, attr, engine);
 }
 
-// Deterministic values in [-1, 1) for the plain (row-major) form of `md`.
-std::vector<float> RandomPlain(const memory::desc& md, uint32_t seed) {
+size_t ElementCount(const memory::desc& md) {
   size_t count = 1;
   for (memory::dim d : md.dims()) count *= static_cast<size_t>(d);
-  std::vector<float> values(count);
+  return count;
+}
+
+// Deterministic values in [-1, 1) for the plain (row-major) form of `md`.
+std::vector<float> RandomPlain(const memory::desc& md, uint32_t seed) {
+  std::vector<float> values(ElementCount(md));
   uint32_t state = seed * 2654435761u + 1;
   for (float& v : values) {
     state = state * 1664525u + 1013904223u;
@@ -58,7 +62,7 @@ dnnl::memory InLayout(const memory::desc& md, std::vector<float>* plain, const d
 }
 
 std::vector<float> ToPlain(dnnl::memory mem, const dnnl::engine& engine, dnnl::stream& stream) {
-  std::vector<float> plain = RandomPlain(mem.get_desc(), 0);
+  std::vector<float> plain(ElementCount(mem.get_desc()));
   dnnl::memory to(PlainDesc(mem.get_desc().dims()), engine, plain.data());
   dnnl::reorder(mem, to).execute(stream, mem, to);
   stream.wait();
