@@ -6,8 +6,10 @@
 // turns a SegmentSpec into steps: NCHW->NHWC transposes of the segment
 // inputs, XNNPACK runtimes (one per run of weightless nodes between
 // concatenations), shared runtimes (one per weight-packing node, with the
-// Relu/Clip fused into it), copy stages for the concatenations, and
-// NHWC->NCHW transposes of the segment outputs. Tensors passed between steps
+// Relu/Clip fused into it; for the 3x3 stride-1 convolutions where it pays,
+// a Winograd convolution instead, xnnpack_winograd.h), copy stages for the
+// concatenations, and NHWC->NCHW transposes of the segment outputs (the
+// Winograd workspaces are there too). Tensors passed between steps
 // live in the session's scratch; Bind points every step at its buffers, so
 // Run only invokes and transposes.
 //
@@ -24,6 +26,7 @@
 #include <unordered_map>
 
 #include "backends/xnnpack/xnnpack_common.h"
+#include "backends/xnnpack/xnnpack_winograd.h"
 #include "core/memory_planner.h"
 
 namespace seam {
@@ -74,6 +77,9 @@ using RuntimePtr = std::unique_ptr<xnn_runtime, RuntimeDeleter>;
 struct SharedRuntime {
   std::mutex mu;
   RuntimePtr runtime;
+  // Instead of `runtime`, for a convolution Winograd makes faster
+  // (WinogradSuits); its workspace is in each segment's scratch.
+  std::unique_ptr<WinogradConv> winograd;
   // Static tensors the runtime reads (also in the backend's weight cache).
   std::vector<std::shared_ptr<const FloatBuffer>> statics;
   std::vector<void*> bound;  // the buffers it is set up with (external ids in order)
@@ -130,6 +136,8 @@ struct Step {
   std::vector<std::pair<uint32_t, int>> externals;
   std::vector<xnn_external_value> values;  // kShared: bound in Bind
   std::vector<void*> pointers;             // kShared: the same, to compare
+  size_t workspace_offset = 0;             // kShared Winograd: scratch byte offset
+  float* workspace = nullptr;              // bound in Bind
   // Copy stages.
   std::unique_ptr<CopyStage> copies;
 };
@@ -243,6 +251,9 @@ Status XnnpackSegment::Bind(const std::vector<const float*>& inputs,
           step.values.push_back({e.first, p});
           step.pointers.push_back(p);
         }
+        if (step.shared->winograd) {
+          step.workspace = reinterpret_cast<float*>(scratch_ + step.workspace_offset);
+        }
         break;
       case Step::kCopy:
         SEAM_RETURN_IF_ERROR(step.copies->Bind([this](int t) { return Buffer(t); }, pool));
@@ -273,6 +284,13 @@ Status XnnpackSegment::Run() {
       case Step::kShared: {
         SharedRuntime& shared = *step.shared;
         std::lock_guard<std::mutex> lock(shared.mu);
+        if (shared.winograd) {
+          // Inputs then outputs: the convolution's input and its (clamped) output.
+          SEAM_RETURN_IF_ERROR(shared.winograd->Run(static_cast<const float*>(step.pointers[0]),
+                                                    static_cast<float*>(step.pointers[1]),
+                                                    step.workspace, pool));
+          break;
+        }
         if (shared.bound != step.pointers) {
           // Another segment (another plan or session) ran it on its buffers.
           shared.bound.clear();
@@ -462,6 +480,8 @@ class SegmentCompiler {
   };
   Status LowerNodes(const std::vector<int>& nodes, StageBuilder* builder) const;
   Status GetSharedRuntime(const StagePlan& stage, std::shared_ptr<SharedRuntime>* out);
+  Status CreateWinograd(const StagePlan& stage, const WinogradGeometry& geometry,
+                        std::unique_ptr<WinogradConv>* out) const;
 
   // Activation tensors node n reads and writes.
   std::vector<int> Reads(int n) const {
@@ -722,6 +742,7 @@ Status SegmentCompiler::BuildSteps() {
   // Copy-stage inputs produced inside a runtime are that runtime's external
   // outputs already (reader_stages_), so every tensor a step touches has a slot.
   StageBuilder builder(state_.get());
+  std::vector<std::pair<size_t, TensorLifetime>> workspaces;  // step index, lifetime
   for (size_t s = 0; s < stages_.size(); ++s) {
     StagePlan& stage = stages_[s];
     Step step;
@@ -759,6 +780,13 @@ Status SegmentCompiler::BuildSteps() {
       step.label = std::string(stage.kind == StagePlan::kShared ? "shared " : "runtime ") +
                    Join(stage.nodes) + " (" + std::to_string(stage.inputs.size()) + " in, " +
                    std::to_string(stage.outputs.size()) + " out)";
+      if (step.shared && step.shared->winograd) {
+        step.label += " winograd F(4x4,3x3)";
+        TensorLifetime life;
+        life.bytes = PaddedBytes(step.shared->winograd->WorkspaceFloats());
+        life.first_step = life.last_step = index;
+        workspaces.emplace_back(static_cast<size_t>(index), life);
+      }
     }
     seg.steps_.push_back(std::move(step));
     for (int t : reads) touch(t, index);
@@ -781,9 +809,14 @@ Status SegmentCompiler::BuildSteps() {
     scratch_tensors.push_back(e.first);
     lifetimes.push_back(it->second);
   }
+  for (const auto& w : workspaces) lifetimes.push_back(w.second);
   const ArenaPlan plan = PlanArena(lifetimes, kAlignment);
   for (size_t i = 0; i < scratch_tensors.size(); ++i) {
     seg.slots_[scratch_tensors[i]].offset = static_cast<size_t>(plan.offsets[i]);
+  }
+  for (size_t i = 0; i < workspaces.size(); ++i) {
+    seg.steps_[workspaces[i].first].workspace_offset =
+        static_cast<size_t>(plan.offsets[scratch_tensors.size() + i]);
   }
   // Each buffer's own size includes its tail padding; the block gets one
   // more tail in case the session's scratch has none past its end.
@@ -827,12 +860,51 @@ Status SegmentCompiler::GetSharedRuntime(const StagePlan& stage,
     return Status::Ok();
   }
   auto created = std::make_shared<SharedRuntime>();
+  WinogradGeometry geometry;
+  const Node& head = g_.nodes[stage.nodes.front()];
+  if (WinogradSuits(g_, stage.nodes.front(), &geometry).ok() &&
+      state_->info.layouts[head.inputs[0]].kind == LayoutKind::kNhwc &&
+      state_->info.layouts[head.outputs[0]].kind == LayoutKind::kNhwc) {
+    SEAM_RETURN_IF_ERROR(CreateWinograd(stage, geometry, &created->winograd));
+    shared = created;
+    *out = std::move(created);
+    return Status::Ok();
+  }
   StageBuilder builder(state_.get());
   SEAM_RETURN_IF_ERROR(builder.BeginRuntime(inputs, outputs, Join(stage.nodes), &created->statics));
   SEAM_RETURN_IF_ERROR(LowerNodes(stage.nodes, &builder));
   SEAM_RETURN_IF_ERROR(builder.FinishRuntime(&created->runtime));
   shared = created;
   *out = std::move(created);
+  return Status::Ok();
+}
+
+// The Winograd convolution of a kShared stage: the head Conv2D with its own
+// fused clamp, then the Relu or Clip absorbed after it (if any), in order.
+Status SegmentCompiler::CreateWinograd(const StagePlan& stage, const WinogradGeometry& geometry,
+                                       std::unique_ptr<WinogradConv>* out) const {
+  const Node& conv = g_.nodes[stage.nodes.front()];
+  std::vector<Clamp> clamps;
+  const auto& attrs = std::get<Conv2DAttrs>(conv.attrs);
+  ActivationPlan plan;
+  SEAM_RETURN_IF_ERROR(PlanActivation(attrs.activation, &plan));
+  if (plan.separate) return Internal(conv.name + ": Winograd with a separate activation");
+  if (attrs.activation.kind != ActivationKind::kNone) clamps.push_back({plan.min, plan.max});
+  if (stage.nodes.size() == 2) {
+    const Node& clamp = g_.nodes[stage.nodes.back()];
+    if (clamp.op == OpType::kRelu) {
+      clamps.push_back({0.0f, INFINITY});
+    } else {
+      ClipAttrs clip;  // an attribute-less Clip is Relu6, as in VisitUnary
+      if (const auto* c = std::get_if<ClipAttrs>(&clamp.attrs)) clip = *c;
+      clamps.push_back({clip.min, clip.max});
+    }
+  }
+  const float* bias =
+      conv.inputs.size() > 2 && conv.inputs[2] >= 0 ? g_.tensors[conv.inputs[2]].f32() : nullptr;
+  const Status s =
+      WinogradConv::Create(geometry, g_.tensors[conv.inputs[1]].f32(), bias, clamps, out);
+  if (!s.ok()) return Status(s.code(), Join(stage.nodes) + ": " + s.message());
   return Status::Ok();
 }
 

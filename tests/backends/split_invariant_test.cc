@@ -115,6 +115,19 @@ void DenseBlocks(GraphBuilder* b) {
       b->FullyConnected("fc", b->Flatten("flatten", b->GlobalAveragePool("gap", joined)), 10)));
 }
 
+// 3x3 stride-1 convs large enough for Winograd on XNNPACK (and on oneDNN with
+// AVX-512): the clamps it applies inside the conv (an absorbed Relu or Relu6)
+// run as separate nodes when the cut falls between them.
+void WinogradConvs(GraphBuilder* b) {
+  const int x = b->Input("x", {2, 16, 18, 18});
+  const int a = b->Relu("relu1", b->Conv("conv1", x, 32, 3, 1, 1));
+  const int c = b->Relu6("relu6", b->Conv("conv2", a, 32, 3, 1, 1, 1, true, ActivationKind::kRelu));
+  const int d = b->Add("add", b->Conv("conv3", c, 32, 3, 1, 1), a);
+  const int e = b->Conv("conv4", d, 24, 3, 1, 0);
+  b->Output(b->Softmax(
+      "prob", b->FullyConnected("fc", b->Flatten("flatten", b->GlobalAveragePool("gap", e)), 10)));
+}
+
 struct Case {
   int graph;
   std::string backend;
@@ -126,6 +139,7 @@ const SmallGraph kGraphs[] = {
     {"batch_norms_and_branches", BatchNormsAndBranches},
     {"grouped_residual", GroupedResidual},
     {"dense_blocks", DenseBlocks},
+    {"winograd_convs", WinogradConvs},
 };
 
 std::vector<Case> AllCases() {

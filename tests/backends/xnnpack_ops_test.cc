@@ -2,6 +2,7 @@
 // against the reference kernels, and the variants it must decline.
 #if SEAM_WITH_XNNPACK
 
+#include <cstdlib>
 #include <functional>
 #include <string>
 
@@ -12,6 +13,8 @@ namespace {
 
 using xnnpack_test::CheckGraph;
 using xnnpack_test::CountSteps;
+using xnnpack_test::CountStepsContaining;
+using xnnpack_test::Join;
 using xnnpack_test::XnnpackRun;
 
 // Builds input -> body -> output and checks it against the reference.
@@ -143,6 +146,93 @@ TEST(XnnpackConv, Declines) {
                           })
                 .find("not a constant"),
             std::string::npos);
+}
+
+// Winograd F(4x4, 3x3) (xnnpack_winograd.cc): 3x3 stride-1 convolutions with
+// at least 16 input and output channels and 32 output tiles (16 with 64
+// channels in and out). Ragged edges
+// (outputs not a multiple of 4), every pad from 0 to 2, channel counts past
+// the 64-channel transform block, no bias, and the clamps it applies on the
+// way out (its own fused Relu or Clip, then an absorbed Relu or Relu6).
+TEST(XnnpackConv, WinogradMatchesTheReference) {
+  struct Case {
+    const char* what;
+    Shape input;
+    int out;
+    Conv2DAttrs attrs;
+    bool bias;
+  };
+  Conv2DAttrs asymmetric = ConvAttrs(3, 1, 0);
+  asymmetric.pad_top = asymmetric.pad_right = 2;
+  Conv2DAttrs relu = ConvAttrs(3, 1, 1);
+  relu.activation.kind = ActivationKind::kRelu;
+  Conv2DAttrs clip = ConvAttrs(3, 1, 1);
+  clip.activation = {ActivationKind::kClip, -0.25f, 0.5f};
+  const Case cases[] = {
+      {"pad 1, 16x16, batch 2", {2, 16, 16, 16}, 32, ConvAttrs(3, 1, 1), true},
+      {"64 -> 64 channels, 16 tiles", {1, 64, 16, 16}, 64, ConvAttrs(3, 1, 1), true},
+      {"pad 1, ragged 13x11, batch 3", {3, 24, 13, 11}, 16, ConvAttrs(3, 1, 1), true},
+      {"pad 0, no bias", {1, 16, 30, 26}, 16, ConvAttrs(3, 1, 0), false},
+      {"pads 2 top/right, 0 bottom/left", {1, 16, 22, 21}, 20, asymmetric, true},
+      {"70 -> 80 channels", {2, 70, 18, 18}, 80, ConvAttrs(3, 1, 1), true},
+      {"fused relu", {2, 16, 16, 16}, 16, relu, true},
+      {"fused clip", {2, 16, 16, 16}, 16, clip, true},
+  };
+  for (const Case& c : cases) {
+    XnnpackRun run;
+    CheckOp(
+        c.what, c.input,
+        [&](GraphBuilder* b, int x) { return b->Conv("c", x, c.out, c.attrs, c.bias); }, &run);
+    EXPECT_EQ(CountStepsContaining(run.steps, "winograd"), 1) << c.what << "\n" << Join(run.steps);
+  }
+  // A Relu or Relu6 after the conv runs inside it, after its own clamp.
+  XnnpackRun run;
+  CheckOp(
+      "absorbed relu6 after a fused relu", {2, 16, 16, 16},
+      [&](GraphBuilder* b, int x) { return b->Relu6("r6", b->Conv("c", x, 16, relu)); }, &run);
+  EXPECT_EQ(CountStepsContaining(run.steps, "c+r6 (1 in, 1 out) winograd"), 1) << Join(run.steps);
+  CheckOp(
+      "absorbed relu", {2, 16, 16, 16},
+      [&](GraphBuilder* b, int x) { return b->Relu("r", b->Conv("c", x, 16, 3, 1, 1)); }, &run);
+  EXPECT_EQ(CountStepsContaining(run.steps, "c+r (1 in, 1 out) winograd"), 1) << Join(run.steps);
+}
+
+TEST(XnnpackConv, WinogradOnlyWhereItPays) {
+  struct Case {
+    const char* what;
+    Shape input;
+    int out;
+    Conv2DAttrs attrs;
+  };
+  Conv2DAttrs leaky = ConvAttrs(3, 1, 1);
+  leaky.activation = {ActivationKind::kLeakyRelu, 0.1f, 0.0f};
+  const Case direct[] = {
+      {"8 input channels", {2, 8, 16, 16}, 16, ConvAttrs(3, 1, 1)},
+      {"8 output channels", {2, 16, 16, 16}, 8, ConvAttrs(3, 1, 1)},
+      {"16 tiles", {1, 16, 16, 16}, 16, ConvAttrs(3, 1, 1)},
+      {"16 tiles, 32 output channels", {1, 128, 16, 16}, 32, ConvAttrs(3, 1, 1)},
+      {"stride 2", {2, 16, 32, 32}, 16, ConvAttrs(3, 2, 1)},
+      {"dilation 2", {2, 16, 20, 20}, 16, ConvAttrs(3, 1, 2, 1, 2)},
+      {"grouped", {2, 32, 16, 16}, 32, ConvAttrs(3, 1, 1, 2)},
+      {"5x5", {2, 16, 16, 16}, 16, ConvAttrs(5, 1, 2)},
+      {"pads 3", {2, 16, 16, 16}, 16, ConvAttrs(3, 1, 3)},
+      {"leaky relu", {2, 16, 16, 16}, 16, leaky},
+  };
+  for (const Case& c : direct) {
+    XnnpackRun run;
+    CheckOp(
+        c.what, c.input, [&](GraphBuilder* b, int x) { return b->Conv("c", x, c.out, c.attrs); },
+        &run);
+    EXPECT_EQ(CountStepsContaining(run.steps, "winograd"), 0) << c.what << "\n" << Join(run.steps);
+  }
+  // SEAM_XNNPACK_WINOGRAD=0 turns it off.
+  ASSERT_EQ(setenv("SEAM_XNNPACK_WINOGRAD", "0", 1), 0);
+  XnnpackRun run;
+  CheckOp(
+      "turned off", {2, 16, 16, 16},
+      [&](GraphBuilder* b, int x) { return b->Conv("c", x, 16, ConvAttrs(3, 1, 1)); }, &run);
+  unsetenv("SEAM_XNNPACK_WINOGRAD");
+  EXPECT_EQ(CountStepsContaining(run.steps, "winograd"), 0) << Join(run.steps);
 }
 
 // --- FullyConnected / MatMul -----------------------------------------------------

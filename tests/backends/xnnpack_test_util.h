@@ -9,6 +9,7 @@ namespace xnnpack_test {
 
 using backend_test::AlignedBuffer;
 using backend_test::CountSteps;
+using backend_test::CountStepsContaining;
 using backend_test::ExpectClose;
 using backend_test::Join;
 using backend_test::kAbsTol;
