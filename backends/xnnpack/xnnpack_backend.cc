@@ -26,6 +26,7 @@
 #include <unordered_map>
 
 #include "backends/xnnpack/xnnpack_common.h"
+#include "backends/xnnpack/xnnpack_conv_blocks.h"
 #include "backends/xnnpack/xnnpack_winograd.h"
 #include "core/memory_planner.h"
 
@@ -78,8 +79,10 @@ struct SharedRuntime {
   std::mutex mu;
   RuntimePtr runtime;
   // Instead of `runtime`, for a convolution Winograd makes faster
-  // (WinogradSuits); its workspace is in each segment's scratch.
+  // (WinogradSuits; its workspace is in each segment's scratch), or one
+  // whose weights are too large for the cache in one piece (ConvBlocksSuit).
   std::unique_ptr<WinogradConv> winograd;
+  std::unique_ptr<BlockedConv> blocked;
   // Static tensors the runtime reads (also in the backend's weight cache).
   std::vector<std::shared_ptr<const FloatBuffer>> statics;
   std::vector<void*> bound;  // the buffers it is set up with (external ids in order)
@@ -291,6 +294,11 @@ Status XnnpackSegment::Run() {
                                                     step.workspace, pool));
           break;
         }
+        if (shared.blocked) {
+          SEAM_RETURN_IF_ERROR(shared.blocked->Run(static_cast<const float*>(step.pointers[0]),
+                                                   static_cast<float*>(step.pointers[1]), pool));
+          break;
+        }
         if (shared.bound != step.pointers) {
           // Another segment (another plan or session) ran it on its buffers.
           shared.bound.clear();
@@ -480,8 +488,9 @@ class SegmentCompiler {
   };
   Status LowerNodes(const std::vector<int>& nodes, StageBuilder* builder) const;
   Status GetSharedRuntime(const StagePlan& stage, std::shared_ptr<SharedRuntime>* out);
+  Status StageClamps(const StagePlan& stage, std::vector<Clamp>* clamps) const;
   Status CreateWinograd(const StagePlan& stage, const WinogradGeometry& geometry,
-                        std::unique_ptr<WinogradConv>* out) const;
+                        const std::vector<Clamp>& clamps, std::unique_ptr<WinogradConv>* out) const;
 
   // Activation tensors node n reads and writes.
   std::vector<int> Reads(int n) const {
@@ -611,6 +620,18 @@ int SegmentCompiler::FusableClamp(int node) const {
   const OpType op = g_.nodes[f].op;
   if (op != OpType::kRelu && op != OpType::kClip) return -1;
   if (std::find(spec_.nodes.begin(), spec_.nodes.end(), f) == spec_.nodes.end()) return -1;
+  // XNNPACK folds the clamp into the node's own one (their intersection) and
+  // refuses the runtime when they do not intersect: such a clamp runs apart.
+  StagePlan pair;
+  pair.nodes = {node, f};
+  std::vector<Clamp> clamps;
+  if (!StageClamps(pair, &clamps).ok()) return -1;
+  Clamp both;
+  for (const Clamp& c : clamps) {
+    both.min = std::max(both.min, c.min);
+    both.max = std::min(both.max, c.max);
+  }
+  if (!(both.min <= both.max)) return -1;
   if (std::find(unused_.begin(), unused_.end(), f) != unused_.end()) return -1;
   return f;
 }
@@ -787,6 +808,7 @@ Status SegmentCompiler::BuildSteps() {
         life.first_step = life.last_step = index;
         workspaces.emplace_back(static_cast<size_t>(index), life);
       }
+      if (step.shared && step.shared->blocked) step.label += " in output-channel blocks";
     }
     seg.steps_.push_back(std::move(step));
     for (int t : reads) touch(t, index);
@@ -862,10 +884,24 @@ Status SegmentCompiler::GetSharedRuntime(const StagePlan& stage,
   auto created = std::make_shared<SharedRuntime>();
   WinogradGeometry geometry;
   const Node& head = g_.nodes[stage.nodes.front()];
-  if (WinogradSuits(g_, stage.nodes.front(), &geometry).ok() &&
-      state_->info.layouts[head.inputs[0]].kind == LayoutKind::kNhwc &&
-      state_->info.layouts[head.outputs[0]].kind == LayoutKind::kNhwc) {
-    SEAM_RETURN_IF_ERROR(CreateWinograd(stage, geometry, &created->winograd));
+  const bool nhwc = head.op == OpType::kConv2D &&
+                    state_->info.layouts[head.inputs[0]].kind == LayoutKind::kNhwc &&
+                    state_->info.layouts[head.outputs[0]].kind == LayoutKind::kNhwc;
+  size_t block_channels = 0;
+  std::vector<Clamp> clamps;
+  if (nhwc && WinogradSuits(g_, stage.nodes.front(), &geometry).ok()) {
+    SEAM_RETURN_IF_ERROR(StageClamps(stage, &clamps));
+    SEAM_RETURN_IF_ERROR(CreateWinograd(stage, geometry, clamps, &created->winograd));
+  } else if (nhwc && ConvBlocksSuit(g_, stage.nodes.front(), &block_channels).ok() &&
+             StageClamps(stage, &clamps).ok()) {
+    const Status s =
+        BlockedConv::Create(g_, stage.nodes.front(), block_channels, clamps, &created->blocked);
+    // Unsupported: clamps that do not intersect, which the runtime handles.
+    if (!s.ok() && s.code() != StatusCode::kUnsupported) {
+      return Status(s.code(), Join(stage.nodes) + ": " + s.message());
+    }
+  }
+  if (created->winograd || created->blocked) {
     shared = created;
     *out = std::move(created);
     return Status::Ok();
@@ -879,27 +915,35 @@ Status SegmentCompiler::GetSharedRuntime(const StagePlan& stage,
   return Status::Ok();
 }
 
-// The Winograd convolution of a kShared stage: the head Conv2D with its own
-// fused clamp, then the Relu or Clip absorbed after it (if any), in order.
-Status SegmentCompiler::CreateWinograd(const StagePlan& stage, const WinogradGeometry& geometry,
-                                       std::unique_ptr<WinogradConv>* out) const {
-  const Node& conv = g_.nodes[stage.nodes.front()];
-  std::vector<Clamp> clamps;
-  const auto& attrs = std::get<Conv2DAttrs>(conv.attrs);
+// The clamps of a kShared stage, in order: the head's own fused Relu or
+// Clip, then the Relu or Clip node absorbed after it (if any).
+Status SegmentCompiler::StageClamps(const StagePlan& stage, std::vector<Clamp>* clamps) const {
+  clamps->clear();
+  const Node& head = g_.nodes[stage.nodes.front()];
+  FusedActivation act;  // MatMul has none
+  if (const auto* conv = std::get_if<Conv2DAttrs>(&head.attrs)) act = conv->activation;
+  if (const auto* fc = std::get_if<FullyConnectedAttrs>(&head.attrs)) act = fc->activation;
   ActivationPlan plan;
-  SEAM_RETURN_IF_ERROR(PlanActivation(attrs.activation, &plan));
-  if (plan.separate) return Internal(conv.name + ": Winograd with a separate activation");
-  if (attrs.activation.kind != ActivationKind::kNone) clamps.push_back({plan.min, plan.max});
+  SEAM_RETURN_IF_ERROR(PlanActivation(act, &plan));
+  if (plan.separate) return Unsupported(head.name + ": activation is not a clamp");
+  if (act.kind != ActivationKind::kNone) clamps->push_back({plan.min, plan.max});
   if (stage.nodes.size() == 2) {
     const Node& clamp = g_.nodes[stage.nodes.back()];
     if (clamp.op == OpType::kRelu) {
-      clamps.push_back({0.0f, INFINITY});
+      clamps->push_back({0.0f, INFINITY});
     } else {
       ClipAttrs clip;  // an attribute-less Clip is Relu6, as in VisitUnary
       if (const auto* c = std::get_if<ClipAttrs>(&clamp.attrs)) clip = *c;
-      clamps.push_back({clip.min, clip.max});
+      clamps->push_back({clip.min, clip.max});
     }
   }
+  return Status::Ok();
+}
+
+Status SegmentCompiler::CreateWinograd(const StagePlan& stage, const WinogradGeometry& geometry,
+                                       const std::vector<Clamp>& clamps,
+                                       std::unique_ptr<WinogradConv>* out) const {
+  const Node& conv = g_.nodes[stage.nodes.front()];
   const float* bias =
       conv.inputs.size() > 2 && conv.inputs[2] >= 0 ? g_.tensors[conv.inputs[2]].f32() : nullptr;
   const Status s =

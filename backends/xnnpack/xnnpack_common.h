@@ -279,6 +279,12 @@ struct ActivationPlan {
   bool separate = false;
 };
 Status PlanActivation(const FusedActivation& act, ActivationPlan* plan);
+// An output clamp; a node's clamps (its own fused Relu or Clip, then an
+// absorbed Relu or Clip node) apply in order.
+struct Clamp {
+  float min = -INFINITY;
+  float max = INFINITY;
+};
 // Defines the separate activation node `input -> output` (plan.separate).
 Status DefineActivation(const VisitContext& ctx, SegmentBuilder* b, const FusedActivation& act,
                         uint32_t input, uint32_t output);

@@ -27,6 +27,7 @@
 #include <memory>
 #include <vector>
 
+#include "backends/xnnpack/xnnpack_common.h"
 #include "seam/graph.h"
 #include "seam/status.h"
 
@@ -52,12 +53,6 @@ struct WinogradGeometry {
 // geometry in `geometry`; otherwise the reason it stays direct. Honours
 // SEAM_XNNPACK_WINOGRAD=0.
 Status WinogradSuits(const Graph& graph, int node, WinogradGeometry* geometry);
-
-// An output clamp, applied in order after the bias.
-struct Clamp {
-  float min = -INFINITY;
-  float max = INFINITY;
-};
 
 class WinogradConv {
  public:

@@ -128,6 +128,17 @@ void WinogradConvs(GraphBuilder* b) {
       "prob", b->FullyConnected("fc", b->Flatten("flatten", b->GlobalAveragePool("gap", e)), 10)));
 }
 
+// Convolutions whose weights XNNPACK runs in output-channel blocks, one
+// with an absorbed Relu, one with its own Relu and an absorbed Relu6.
+void BlockedConvs(GraphBuilder* b) {
+  const int x = b->Input("x", {1, 64, 9, 9});
+  const int a = b->Relu("relu", b->Conv("conv1", x, 128, 3, 1, 1));
+  const int c =
+      b->Relu6("relu6", b->Conv("conv2", a, 600, 1, 1, 0, 1, true, ActivationKind::kRelu));
+  b->Output(b->Softmax(
+      "prob", b->FullyConnected("fc", b->Flatten("flatten", b->GlobalAveragePool("gap", c)), 10)));
+}
+
 struct Case {
   int graph;
   std::string backend;
@@ -140,6 +151,7 @@ const SmallGraph kGraphs[] = {
     {"grouped_residual", GroupedResidual},
     {"dense_blocks", DenseBlocks},
     {"winograd_convs", WinogradConvs},
+    {"blocked_convs", BlockedConvs},
 };
 
 std::vector<Case> AllCases() {

@@ -235,6 +235,69 @@ TEST(XnnpackConv, WinogradOnlyWhereItPays) {
   EXPECT_EQ(CountStepsContaining(run.steps, "winograd"), 0) << Join(run.steps);
 }
 
+// Convolutions whose weights exceed 256 KB run as blocks of output channels
+// (xnnpack_conv_blocks.cc), each block an operator writing its channels of
+// the output; a partial last block, strides, and the clamps folded into one.
+TEST(XnnpackConv, WeightHeavyConvsRunInOutputChannelBlocks) {
+  Conv2DAttrs relu = ConvAttrs(3, 1, 1);
+  relu.activation.kind = ActivationKind::kRelu;
+  struct Case {
+    const char* what;
+    Shape input;
+    int out;
+    Conv2DAttrs attrs;
+    bool relu6_after;
+  };
+  const Case cases[] = {
+      {"3x3 256 -> 64 at 7x7 (4 blocks of 16)", {1, 256, 7, 7}, 64, ConvAttrs(3, 1, 1), false},
+      {"1x1 s2 1024 -> 80 (blocks of 64 and 16)", {2, 1024, 8, 8}, 80, ConvAttrs(1, 2, 0), false},
+      {"fused relu then relu6", {1, 256, 7, 7}, 40, relu, true},
+  };
+  for (const Case& c : cases) {
+    XnnpackRun run;
+    CheckOp(
+        c.what, c.input,
+        [&](GraphBuilder* b, int x) {
+          const int y = b->Conv("c", x, c.out, c.attrs);
+          return c.relu6_after ? b->Relu6("r6", y) : y;
+        },
+        &run);
+    EXPECT_EQ(CountStepsContaining(run.steps, "in output-channel blocks"), 1) << c.what << "\n"
+                                                                              << Join(run.steps);
+  }
+  // Clamps that do not intersect (a fused Clip to [-1, -0.5], then a Relu:
+  // all zeros) cannot be one clamp, so the Relu runs apart, after a blocked
+  // conv and after a plain one (XNNPACK folds a clamp into its producer's
+  // and refused to create the runtime).
+  Conv2DAttrs negative = ConvAttrs(3, 1, 1);
+  negative.activation = {ActivationKind::kClip, -1.0f, -0.5f};
+  Conv2DAttrs negative_1x1 = ConvAttrs(1, 1, 0);
+  negative_1x1.activation = negative.activation;
+  XnnpackRun run;
+  CheckOp(
+      "disjoint clamps, blocked", {1, 256, 7, 7},
+      [&](GraphBuilder* b, int x) { return b->Relu("r", b->Conv("c", x, 32, negative)); }, &run);
+  EXPECT_EQ(CountSteps(run.steps, "shared c (1 in, 1 out) in output-channel blocks"), 1)
+      << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "runtime r "), 1) << Join(run.steps);
+  CheckOp(
+      "disjoint clamps, whole", {1, 16, 7, 7},
+      [&](GraphBuilder* b, int x) { return b->Relu("r", b->Conv("c", x, 8, negative_1x1)); }, &run);
+  EXPECT_EQ(CountSteps(run.steps, "shared c (1 in, 1 out)"), 1) << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "runtime r "), 1) << Join(run.steps);
+  // Weights of 256 KB or less, and SEAM_XNNPACK_CONV_BLOCKS=0: whole.
+  CheckOp(
+      "small weights", {1, 64, 7, 7},
+      [&](GraphBuilder* b, int x) { return b->Conv("c", x, 64, ConvAttrs(3, 1, 1)); }, &run);
+  EXPECT_EQ(CountStepsContaining(run.steps, "blocks"), 0) << Join(run.steps);
+  ASSERT_EQ(setenv("SEAM_XNNPACK_CONV_BLOCKS", "0", 1), 0);
+  CheckOp(
+      "turned off", {1, 256, 7, 7},
+      [&](GraphBuilder* b, int x) { return b->Conv("c", x, 64, ConvAttrs(3, 1, 1)); }, &run);
+  unsetenv("SEAM_XNNPACK_CONV_BLOCKS");
+  EXPECT_EQ(CountStepsContaining(run.steps, "blocks"), 0) << Join(run.steps);
+}
+
 // --- FullyConnected / MatMul -----------------------------------------------------
 
 TEST(XnnpackFullyConnected, PlainBatchedAndFused) {
