@@ -8,7 +8,8 @@
 // concatenations), shared runtimes (one per weight-packing node, with the
 // Relu/Clip fused into it; for the 3x3 stride-1 convolutions where it pays,
 // a Winograd convolution instead, xnnpack_winograd.h), copy stages for the
-// concatenations, and NHWC->NCHW transposes of the segment outputs (the
+// concatenations, scale-shift steps for the BatchNorms (one pass over memory,
+// xnnpack_scale_shift.h), and NHWC->NCHW transposes of the segment outputs (the
 // Winograd workspaces are there too). Tensors passed between steps
 // live in the session's scratch; Bind points every step at its buffers, so
 // Run only invokes and transposes.
@@ -27,6 +28,7 @@
 
 #include "backends/xnnpack/xnnpack_common.h"
 #include "backends/xnnpack/xnnpack_conv_blocks.h"
+#include "backends/xnnpack/xnnpack_scale_shift.h"
 #include "backends/xnnpack/xnnpack_winograd.h"
 #include "core/memory_planner.h"
 
@@ -123,7 +125,7 @@ struct Slot {
 };
 
 struct Step {
-  enum Kind { kToPhysical, kRuntime, kShared, kCopy, kToNchw } kind = kRuntime;
+  enum Kind { kToPhysical, kRuntime, kShared, kCopy, kScaleShift, kToNchw } kind = kRuntime;
   std::string label;
   // Transposes: [outer, rows, cols] -> [outer, cols, rows], between
   // tensor's scratch copy and position arena_index of Bind's inputs/outputs.
@@ -143,6 +145,8 @@ struct Step {
   float* workspace = nullptr;              // bound in Bind
   // Copy stages.
   std::unique_ptr<CopyStage> copies;
+  // Scale-shift stages (src and dst bound in Bind).
+  std::unique_ptr<ScaleShift> scale_shift;
 };
 
 class XnnpackSegment : public Segment {
@@ -261,6 +265,13 @@ Status XnnpackSegment::Bind(const std::vector<const float*>& inputs,
       case Step::kCopy:
         SEAM_RETURN_IF_ERROR(step.copies->Bind([this](int t) { return Buffer(t); }, pool));
         break;
+      case Step::kScaleShift:
+        step.src = Buffer(step.scale_shift->src());
+        step.dst = Buffer(step.scale_shift->dst());
+        if (step.src == nullptr || step.dst == nullptr) {
+          return Internal(step.label + ": tensor has no buffer");
+        }
+        break;
     }
   }
   bound_ = true;
@@ -320,6 +331,9 @@ Status XnnpackSegment::Run() {
       case Step::kCopy:
         SEAM_RETURN_IF_ERROR(step.copies->Run(pool));
         break;
+      case Step::kScaleShift:
+        step.scale_shift->Run(step.src, step.dst, pool);
+        break;
     }
   }
   return Status::Ok();
@@ -343,6 +357,7 @@ class StageBuilder : public SegmentBuilder {
     ids_.clear();
     external_outputs_.clear();
     copies_ = nullptr;
+    scale_shift_ = nullptr;
     label_ = label;
     xnn_subgraph_t sg = nullptr;
     const uint32_t count = static_cast<uint32_t>(inputs.size() + outputs.size());
@@ -378,6 +393,15 @@ class StageBuilder : public SegmentBuilder {
     subgraph_.reset();
     ids_.clear();
     copies_ = stage;
+    scale_shift_ = nullptr;
+    label_ = label;
+  }
+
+  void BeginScaleShift(std::unique_ptr<ScaleShift>* stage, const std::string& label) {
+    subgraph_.reset();
+    ids_.clear();
+    copies_ = nullptr;
+    scale_shift_ = stage;
     label_ = label;
   }
 
@@ -435,6 +459,14 @@ class StageBuilder : public SegmentBuilder {
     return copies_->Add(src, dst, rows, channels, dst_stride, dst_offset, node_label_);
   }
 
+  Status AddScaleShift(int src, int dst, const ScaleShiftShape& shape, std::vector<float> scale,
+                       std::vector<float> shift) override {
+    if (scale_shift_ == nullptr) return Internal(node_label_ + ": scale-shift outside its stage");
+    *scale_shift_ =
+        std::make_unique<ScaleShift>(src, dst, shape, std::move(scale), std::move(shift));
+    return Status::Ok();
+  }
+
  private:
   const TensorInfo& Tensor(int t) const { return state_->info.graph->tensors[t]; }
 
@@ -462,6 +494,7 @@ class StageBuilder : public SegmentBuilder {
   std::unordered_map<int, uint32_t> ids_;
   std::unordered_map<int, uint32_t> external_outputs_;
   CopyStage* copies_ = nullptr;
+  std::unique_ptr<ScaleShift>* scale_shift_ = nullptr;
   std::string label_, node_label_;
 };
 
@@ -482,7 +515,7 @@ class SegmentCompiler {
   Status BuildSteps();
 
   struct StagePlan {
-    enum Kind { kRuntime, kShared, kCopy } kind = kRuntime;
+    enum Kind { kRuntime, kShared, kCopy, kScaleShift } kind = kRuntime;
     std::vector<int> nodes;
     std::vector<int> inputs, outputs;  // runtimes: external values
   };
@@ -606,7 +639,8 @@ void SegmentCompiler::DropUnusedNodes() {
 }
 
 // The Relu or Clip that may run inside the shared runtime of weight-packing
-// `node` (XNNPACK then clamps the node's output, which is exact), or -1. Only
+// `node` or the scale-shift step of BatchNorm `node` (which then clamps the
+// node's output, which is exact), or -1. Only
 // when nothing else can observe the tensor between them: it has that one
 // reader, in this segment, and is no segment or graph output.
 int SegmentCompiler::FusableClamp(int node) const {
@@ -637,22 +671,25 @@ int SegmentCompiler::FusableClamp(int node) const {
 }
 
 // Runs of weightless nodes between Concats share one runtime; Concats run as
-// copy stages; every weight-packing node gets a shared runtime of its own.
+// copy stages; every weight-packing node gets a shared runtime of its own and
+// every BatchNorm a scale-shift step, each with the clamp after it if it can.
 void SegmentCompiler::PlanStages() {
   const std::set<int> unused(unused_.begin(), unused_.end());
   std::set<int> absorbed;  // clamps running in a shared runtime
   for (int n : spec_.nodes) {
     if (unused.count(n) != 0 || absorbed.count(n) != 0) continue;
     const OpType op = g_.nodes[n].op;
-    const StagePlan::Kind kind = IsCopyStageOp(op)  ? StagePlan::kCopy
-                                 : PacksWeights(op) ? StagePlan::kShared
-                                                    : StagePlan::kRuntime;
-    if (kind == StagePlan::kShared || stages_.empty() || stages_.back().kind != kind) {
+    const StagePlan::Kind kind = IsCopyStageOp(op)    ? StagePlan::kCopy
+                                 : PacksWeights(op)   ? StagePlan::kShared
+                                 : IsScaleShiftOp(op) ? StagePlan::kScaleShift
+                                                      : StagePlan::kRuntime;
+    const bool alone = kind == StagePlan::kShared || kind == StagePlan::kScaleShift;
+    if (alone || stages_.empty() || stages_.back().kind != kind) {
       stages_.emplace_back();
       stages_.back().kind = kind;
     }
     stages_.back().nodes.push_back(n);
-    if (kind == StagePlan::kShared) {
+    if (alone) {
       // The clamp's only input is the node's output, so it may run right
       // after the node, ahead of its place in the schedule.
       const int clamp = FusableClamp(n);
@@ -777,7 +814,16 @@ Status SegmentCompiler::BuildSteps() {
         if (needs_memory(t)) writes.push_back(t);
       }
     }
-    if (stage.kind == StagePlan::kCopy) {
+    if (stage.kind == StagePlan::kScaleShift) {
+      step.kind = Step::kScaleShift;
+      builder.BeginScaleShift(&step.scale_shift, Join(stage.nodes));
+      SEAM_RETURN_IF_ERROR(LowerNodes({stage.nodes.front()}, &builder));
+      if (!step.scale_shift) return Internal(Join(stage.nodes) + ": no scale-shift lowered");
+      std::vector<Clamp> clamps;
+      SEAM_RETURN_IF_ERROR(StageClamps(stage, &clamps));
+      step.scale_shift->Absorb(Writes(stage.nodes.back()).front(), clamps);
+      step.label = "scale_shift " + Join(stage.nodes);
+    } else if (stage.kind == StagePlan::kCopy) {
       step.kind = Step::kCopy;
       step.copies = std::make_unique<CopyStage>();
       builder.BeginCopy(step.copies.get(), Join(stage.nodes));

@@ -7,6 +7,7 @@
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -125,6 +126,13 @@ class WeightCache {
   size_t bytes_ = 0;
 };
 
+// A tensor as [outer, channels, inner] for a per-channel operation: inner is
+// 1 for a channel-last tensor, the product of the dimensions after the
+// channels for a plain one.
+struct ScaleShiftShape {
+  size_t outer = 0, channels = 0, inner = 0;
+};
+
 // --- the visit contract ----------------------------------------------------
 
 // Static facts about the graph, computed once per backend.
@@ -160,6 +168,10 @@ class SegmentBuilder {
   // `dst_offset`).
   virtual Status AddStridedCopy(int src, int dst, size_t rows, size_t channels, size_t dst_stride,
                                 size_t dst_offset) = 0;
+  // Scale-shift stages only: y = x * scale + shift per channel, the tensor
+  // seen as `shape` (BatchNorm).
+  virtual Status AddScaleShift(int src, int dst, const ScaleShiftShape& shape,
+                               std::vector<float> scale, std::vector<float> shift) = 0;
 };
 
 struct VisitContext {
@@ -194,6 +206,9 @@ using VisitFn = Status (*)(VisitContext* ctx, SegmentBuilder* builder);
 VisitFn VisitorFor(OpType op);
 // True for ops lowered into a copy stage rather than a runtime (Concat).
 bool IsCopyStageOp(OpType op);
+// True for ops lowered into a scale-shift stage (BatchNorm: one pass over
+// memory, xnnpack_scale_shift.h), with the Relu or Clip after it.
+bool IsScaleShiftOp(OpType op);
 // True for ops whose XNNPACK operator packs its weights when the runtime is
 // created (Conv2D, FullyConnected, MatMul). They run in runtimes of their own
 // that the backend shares between segments, so the weights are packed once
@@ -285,6 +300,16 @@ struct Clamp {
   float min = -INFINITY;
   float max = INFINITY;
 };
+// The one clamp that equals `clamps` applied in order: each clamps the
+// bounds so far (so min <= max even when two ranges do not meet).
+inline Clamp ComposeClamps(const std::vector<Clamp>& clamps) {
+  Clamp all;
+  for (const Clamp& c : clamps) {
+    all.min = std::min(std::max(all.min, c.min), c.max);
+    all.max = std::min(std::max(all.max, c.min), c.max);
+  }
+  return all;
+}
 // Defines the separate activation node `input -> output` (plan.separate).
 Status DefineActivation(const VisitContext& ctx, SegmentBuilder* b, const FusedActivation& act,
                         uint32_t input, uint32_t output);

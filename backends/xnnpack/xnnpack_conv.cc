@@ -1,8 +1,8 @@
 // Weighted ops on XNNPACK: Conv2D (plain, grouped, depthwise), FullyConnected,
 // MatMul with a constant right operand, and BatchNorm (a per-channel
-// multiply-add). BatchNorm is never folded into a conv's weights: that rounds
-// differently from the conv then the BatchNorm, which is what a cut between
-// them runs, and a split run must give exactly the whole run's numbers.
+// multiply-add, run by seam in one pass: xnnpack_scale_shift.h). BatchNorm is never folded into a
+// conv's weights: that rounds differently from the conv then the BatchNorm, which is what a cut
+// between them runs, and a split run must give exactly the whole run's numbers.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -47,7 +47,8 @@ BatchNormParams GetBatchNormParams(const Graph& g, int bn_node) {
   return p;
 }
 
-void ScaleShift(const BatchNormParams& p, std::vector<float>* scale, std::vector<float>* shift) {
+void ComputeScaleShift(const BatchNormParams& p, std::vector<float>* scale,
+                       std::vector<float>* shift) {
   scale->resize(p.channels);
   shift->resize(p.channels);
   BatchNormScaleShift(p.gamma, p.beta, p.mean, p.var, p.epsilon, p.channels, scale->data(),
@@ -216,38 +217,26 @@ Status VisitBatchNorm(VisitContext* ctx, SegmentBuilder* b) {
   ctx->SetOutputLayout(0, xl);
   if (b == nullptr) return Status::Ok();
 
+  // One pass over memory (xnnpack_scale_shift.h), with the tensor seen as
+  // [outer, C, inner]: channels last in memory for NHWC, dimension 1 of a
+  // plain [N, C, ...] tensor.
   const BatchNormParams p = GetBatchNormParams(ctx->graph(), ctx->node_index);
-  const size_t C = static_cast<size_t>(p.channels);
-  // Per-channel operands broadcast against the channel dimension: last in
-  // NHWC, dimension 1 of a plain [N, C, ...] tensor.
-  std::vector<size_t> dims = {C};
-  if (xl.kind != LayoutKind::kNhwc) dims.resize(static_cast<size_t>(ctx->shape(x).rank) - 1, 1);
-  const std::string key = std::to_string(ctx->node_index);
-  uint32_t scale_id, shift_id, x_id, temp, y_id;
-  SEAM_RETURN_IF_ERROR(b->Static(
-      "bn_scale:" + key, dims,
-      [&](float* dst) {
-        std::vector<float> scale, shift;
-        ScaleShift(p, &scale, &shift);
-        std::copy(scale.begin(), scale.end(), dst);
-      },
-      &scale_id));
-  SEAM_RETURN_IF_ERROR(b->Static(
-      "bn_shift:" + key, dims,
-      [&](float* dst) {
-        std::vector<float> scale, shift;
-        ScaleShift(p, &scale, &shift);
-        std::copy(shift.begin(), shift.end(), dst);
-      },
-      &shift_id));
-  SEAM_RETURN_IF_ERROR(b->Input(x, &x_id));
-  SEAM_RETURN_IF_ERROR(b->Temp(ctx->dims(x), &temp));
-  SEAM_RETURN_IF_ERROR(b->Output(ctx->output(0), &y_id));
-  SEAM_XNN_CHECK(*ctx,
-                 xnn_define_multiply2(b->subgraph(), -INFINITY, INFINITY, x_id, scale_id, temp, 0));
-  SEAM_XNN_CHECK(*ctx,
-                 xnn_define_add2(b->subgraph(), -INFINITY, INFINITY, temp, shift_id, y_id, 0));
-  return Status::Ok();
+  const Shape& xs = ctx->shape(x);
+  ScaleShiftShape shape;
+  shape.channels = static_cast<size_t>(p.channels);
+  shape.inner = 1;
+  if (xl.kind == LayoutKind::kNhwc) {
+    shape.outer = static_cast<size_t>(xs.NumElements()) / shape.channels;
+  } else {
+    shape.outer = static_cast<size_t>(xs[0]);
+    for (int d = 2; d < xs.rank; ++d) shape.inner *= static_cast<size_t>(xs[d]);
+  }
+  if (shape.outer * shape.channels * shape.inner != static_cast<size_t>(xs.NumElements())) {
+    return Internal(ctx->Label() + ": BatchNorm channels do not match the input");
+  }
+  std::vector<float> scale, shift;
+  ComputeScaleShift(p, &scale, &shift);
+  return b->AddScaleShift(x, ctx->output(0), shape, std::move(scale), std::move(shift));
 }
 
 }  // namespace xnnpack

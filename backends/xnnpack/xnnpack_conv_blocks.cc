@@ -51,13 +51,7 @@ Status BlockedConv::Create(const Graph& graph, int node, size_t block_channels,
   const auto& a = std::get<Conv2DAttrs>(n.attrs);
   const Shape& x = graph.tensors[n.inputs[0]].shape;
   const Shape& ws = graph.tensors[n.inputs[1]].shape;
-  // Clamps in a row are one clamp to their intersection.
-  Clamp clamp;
-  for (const Clamp& c : clamps) {
-    clamp.min = std::max(clamp.min, c.min);
-    clamp.max = std::min(clamp.max, c.max);
-  }
-  if (!(clamp.min <= clamp.max)) return Unsupported("the clamps do not intersect");
+  const Clamp clamp = ComposeClamps(clamps);
   const size_t O = static_cast<size_t>(ws[0]), C = static_cast<size_t>(ws[1]);
   const size_t KH = static_cast<size_t>(ws[2]), KW = static_cast<size_t>(ws[3]);
   std::vector<float> ohwi(O * KH * KW * C);

@@ -36,7 +36,7 @@ Status ConvBlocksSuit(const Graph& graph, int node, size_t* block_channels);
 class BlockedConv {
  public:
   // The convolution `node` of `graph` (input and output NHWC), its output
-  // clamped to each of `clamps` in order (they must intersect).
+  // clamped to each of `clamps` in order.
   static Status Create(const Graph& graph, int node, size_t block_channels,
                        const std::vector<Clamp>& clamps, std::unique_ptr<BlockedConv>* out);
   ~BlockedConv();

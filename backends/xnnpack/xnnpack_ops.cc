@@ -52,6 +52,8 @@ VisitFn VisitorFor(OpType op) {
 
 bool IsCopyStageOp(OpType op) { return op == OpType::kConcat; }
 
+bool IsScaleShiftOp(OpType op) { return op == OpType::kBatchNorm; }
+
 bool PacksWeights(OpType op) {
   return op == OpType::kConv2D || op == OpType::kFullyConnected || op == OpType::kMatMul;
 }

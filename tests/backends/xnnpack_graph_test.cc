@@ -80,7 +80,8 @@ void BuildSmallNet(GraphBuilder* b, bool lrn = false) {
 
 TEST(XnnpackWeights, BatchNormIsNeverFoldedIntoTheConv) {
   // Folding would round differently from the conv then the BatchNorm, which
-  // is what a cut between them runs: the BN stays a multiply-add of its own.
+  // is what a cut between them runs: the BN stays a multiply-add of its own,
+  // one pass over memory with the Relu after it.
   GraphBuilder b(5);
   const int x = b.Input("x", {1, 4, 9, 9});
   int y = b.Conv("conv", x, 6, 3, 1, 1, 1, false);
@@ -90,7 +91,7 @@ TEST(XnnpackWeights, BatchNormIsNeverFoldedIntoTheConv) {
   XnnpackRun run;
   CheckGraph(b.graph(), "conv-bn-relu", &run);
   EXPECT_EQ(CountSteps(run.steps, "shared conv ("), 1) << Join(run.steps);
-  EXPECT_EQ(CountSteps(run.steps, "runtime bn+relu ("), 1) << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "scale_shift bn+relu"), 1) << Join(run.steps);
 
   GraphBuilder b2(5);
   const int x2 = b2.Input("x", {1, 8, 9, 9});
@@ -98,7 +99,7 @@ TEST(XnnpackWeights, BatchNormIsNeverFoldedIntoTheConv) {
   ASSERT_TRUE(b2.Finish().ok());
   CheckGraph(b2.graph(), "dw-bn", &run);
   EXPECT_EQ(CountSteps(run.steps, "shared dw ("), 1) << Join(run.steps);
-  EXPECT_EQ(CountSteps(run.steps, "runtime bn ("), 1) << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "scale_shift bn"), 1) << Join(run.steps);
 }
 
 TEST(XnnpackWeights, ReluRunsInTheConvsSharedRuntimeUnlessTheConvIsObservable) {
@@ -181,10 +182,13 @@ TEST(XnnpackGraph, SmallNetAsOneSegment) {
   ASSERT_TRUE(b.Finish().ok());
   XnnpackRun run;
   CheckGraph(b.graph(), "small net", &run);
-  // conv1, conv2 and fc in shared runtimes, the rest in three runtimes
-  // between them; only the graph input is transposed (the output is [1,10]).
+  // conv1, conv2 and fc in shared runtimes, the BatchNorms (bn1 with relu1)
+  // as scale-shift steps, the rest in two runtimes; only the graph input is
+  // transposed (the output is [1,10]).
   EXPECT_EQ(CountSteps(run.steps, "shared"), 3) << Join(run.steps);
-  EXPECT_EQ(CountSteps(run.steps, "runtime"), 3) << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "scale_shift bn1+relu1"), 1) << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "scale_shift bn2"), 1) << Join(run.steps);
+  EXPECT_EQ(CountSteps(run.steps, "runtime"), 2) << Join(run.steps);
   EXPECT_EQ(CountSteps(run.steps, "to_nhwc"), 1) << Join(run.steps);
   EXPECT_EQ(CountSteps(run.steps, "to_nchw"), 0) << Join(run.steps);
 }

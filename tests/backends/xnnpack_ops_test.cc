@@ -465,6 +465,16 @@ TEST(XnnpackBatchNorm, StandaloneOn4dAnd2d) {
   CheckOp("bn 4d", {2, 5, 6, 7}, [](GraphBuilder* b, int x) { return b->BatchNorm("bn", x); });
   CheckOp("bn 2d", {3, 9}, [](GraphBuilder* b, int x) { return b->BatchNorm("bn", x); });
   CheckOp("bn 3d", {2, 4, 5}, [](GraphBuilder* b, int x) { return b->BatchNorm("bn", x); });
+  // One pass with the Relu6 after it, over enough rows for several tasks.
+  XnnpackRun run;
+  CheckOp(
+      "bn + relu6, 72000 floats", {2, 40, 30, 30},
+      [](GraphBuilder* b, int x) { return b->Relu6("r6", b->BatchNorm("bn", x)); }, &run);
+  EXPECT_EQ(CountSteps(run.steps, "scale_shift bn+r6"), 1) << Join(run.steps);
+  CheckOp(
+      "bn + relu on 3d", {3, 50, 400},
+      [](GraphBuilder* b, int x) { return b->Relu("r", b->BatchNorm("bn", x)); }, &run);
+  EXPECT_EQ(CountSteps(run.steps, "scale_shift bn+r"), 1) << Join(run.steps);
 }
 
 // --- shape ops -----------------------------------------------------------------------
