@@ -942,10 +942,7 @@ Status SegmentCompiler::GetSharedRuntime(const StagePlan& stage,
              StageClamps(stage, &clamps).ok()) {
     const Status s =
         BlockedConv::Create(g_, stage.nodes.front(), block_channels, clamps, &created->blocked);
-    // Unsupported: clamps that do not intersect, which the runtime handles.
-    if (!s.ok() && s.code() != StatusCode::kUnsupported) {
-      return Status(s.code(), Join(stage.nodes) + ": " + s.message());
-    }
+    if (!s.ok()) return Status(s.code(), Join(stage.nodes) + ": " + s.message());
   }
   if (created->winograd || created->blocked) {
     shared = created;
