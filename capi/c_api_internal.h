@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <new>
@@ -56,6 +57,18 @@ seam_status Report(const char* function, const seam::Status& status);
 
 // Fills `out` from a graph tensor.
 void FillTensorInfo(const seam::Graph& graph, int tensor, seam_tensor_info* out);
+
+// The integer a C caller passed for an enum parameter. C lets any int
+// through, but in C++ reading a value outside the enum's range as the enum
+// is undefined behaviour (UBSan: "load of value 9, which is not a valid
+// value for type 'seam_wire_encoding'"), so read its bytes instead.
+template <typename Enum>
+int32_t EnumValue(const Enum& value) {
+  static_assert(sizeof(Enum) == sizeof(int32_t), "the C API's enums are int-sized");
+  int32_t raw;
+  std::memcpy(&raw, &value, sizeof raw);
+  return raw;
+}
 
 // Runs `body` (returning seam::Status) as the C entry point `function`.
 template <typename Body>

@@ -13,6 +13,7 @@ using seam::InvalidArgument;
 using seam::Status;
 using seam::TensorView;
 using seam::capi::Call;
+using seam::capi::EnumValue;
 
 namespace {
 
@@ -236,11 +237,12 @@ seam_status seam_session_encode_boundary(seam_session* session, seam_wire_encodi
           "no boundary to encode: the session's last run was not a successful "
           "seam_session_run_until");
     }
-    if (encoding != SEAM_WIRE_F32 && encoding != SEAM_WIRE_F16 && encoding != SEAM_WIRE_INT8) {
-      return InvalidArgument("unknown wire encoding " + std::to_string(static_cast<int>(encoding)));
+    const int32_t value = EnumValue(encoding);
+    if (value != SEAM_WIRE_F32 && value != SEAM_WIRE_F16 && value != SEAM_WIRE_INT8) {
+      return InvalidArgument("unknown wire encoding " + std::to_string(value));
     }
     seam::WireEncodeOptions options;
-    options.encoding = static_cast<seam::WireEncoding>(encoding);
+    options.encoding = static_cast<seam::WireEncoding>(value);
     options.kind = seam::WireKind::kBoundary;
     options.frame_id = frame_id;
     const seam::Model& model = *session->model;

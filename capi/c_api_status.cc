@@ -71,7 +71,7 @@ void FillTensorInfo(const Graph& graph, int tensor, seam_tensor_info* out) {
 extern "C" {
 
 const char* seam_status_name(seam_status status) {
-  switch (status) {
+  switch (seam::capi::EnumValue(status)) {
     case SEAM_OK:
     case SEAM_INVALID_ARGUMENT:
     case SEAM_INVALID_MODEL:

@@ -110,10 +110,18 @@ TEST(StreamScaleTest, SixtyFourEdgesOneServer) {
   // 4 KiB; 100 frames per edge, 400 KiB) would exceed it. The absolute
   // 64 MiB catches the warm-up itself ballooning.
   constexpr long kPerEdgeKb = 256;
+#if defined(__SANITIZE_ADDRESS__)
+  // Under AddressSanitizer the server's RSS is mostly ASan's own: shadow
+  // memory and the quarantine that holds freed blocks back (256 MiB by
+  // default), so the bound says nothing there. Frames and routing are
+  // checked above either way.
+  std::cout << "[ scale    ] memory bound not checked under AddressSanitizer\n";
+#else
   EXPECT_LE(wave.server_hwm_kb - warmup.server_hwm_kb, (kEdges - kWarmupEdges) * kPerEdgeKb)
       << "the server's peak RSS grew from " << warmup.server_hwm_kb << " KiB with " << kWarmupEdges
       << " edges to " << wave.server_hwm_kb << " KiB with " << kEdges;
   EXPECT_LE(wave.server_hwm_kb, 64 * 1024) << "server VmHWM in KiB";
+#endif
 
   const double fps = static_cast<double>(wave.frames) / wave.wall_s;
   std::cout << "[ scale    ] " << kEdges << " edges x " << kFramesPerEdge
