@@ -109,7 +109,6 @@ TEST(StreamScaleTest, SixtyFourEdgesOneServer) {
   // per added edge, is ~3x that; keeping each request (lenet5's input is
   // 4 KiB; 100 frames per edge, 400 KiB) would exceed it. The absolute
   // 64 MiB catches the warm-up itself ballooning.
-  constexpr long kPerEdgeKb = 256;
 #if defined(__SANITIZE_ADDRESS__)
   // Under AddressSanitizer the server's RSS is mostly ASan's own: shadow
   // memory and the quarantine that holds freed blocks back (256 MiB by
@@ -117,6 +116,7 @@ TEST(StreamScaleTest, SixtyFourEdgesOneServer) {
   // checked above either way.
   std::cout << "[ scale    ] memory bound not checked under AddressSanitizer\n";
 #else
+  constexpr long kPerEdgeKb = 256;
   EXPECT_LE(wave.server_hwm_kb - warmup.server_hwm_kb, (kEdges - kWarmupEdges) * kPerEdgeKb)
       << "the server's peak RSS grew from " << warmup.server_hwm_kb << " KiB with " << kWarmupEdges
       << " edges to " << wave.server_hwm_kb << " KiB with " << kEdges;
