@@ -660,12 +660,7 @@ int SegmentCompiler::FusableClamp(int node) const {
   pair.nodes = {node, f};
   std::vector<Clamp> clamps;
   if (!StageClamps(pair, &clamps).ok()) return -1;
-  Clamp both;
-  for (const Clamp& c : clamps) {
-    both.min = std::max(both.min, c.min);
-    both.max = std::min(both.max, c.max);
-  }
-  if (!(both.min <= both.max)) return -1;
+  if (!ClampsIntersect(clamps)) return -1;
   if (std::find(unused_.begin(), unused_.end(), f) != unused_.end()) return -1;
   return f;
 }

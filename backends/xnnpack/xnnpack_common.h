@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -309,6 +310,32 @@ inline Clamp ComposeClamps(const std::vector<Clamp>& clamps) {
     all.max = std::min(std::max(all.max, c.min), c.max);
   }
   return all;
+}
+// True when `clamps` have a value in common: XNNPACK folds consecutive clamps
+// into their intersection and refuses an empty one.
+inline bool ClampsIntersect(const std::vector<Clamp>& clamps) {
+  Clamp both;
+  for (const Clamp& c : clamps) {
+    both.min = std::max(both.min, c.min);
+    both.max = std::min(both.max, c.max);
+  }
+  return both.min <= both.max;
+}
+
+// The attributes of node `node` when it is a Conv2D with an input, a weight
+// and an output; nullptr otherwise. For the choices made per convolution
+// (Winograd, output-channel blocks).
+inline const Conv2DAttrs* ConvolutionAttrs(const Graph& graph, int node) {
+  const Node& n = graph.nodes[static_cast<size_t>(node)];
+  const auto* a = std::get_if<Conv2DAttrs>(&n.attrs);
+  if (n.op != OpType::kConv2D || n.inputs.size() < 2 || n.outputs.empty()) return nullptr;
+  return a;
+}
+// True when environment variable `name` is "0": a seam-side optimisation
+// turned off (SEAM_XNNPACK_WINOGRAD, SEAM_XNNPACK_CONV_BLOCKS).
+inline bool TurnedOff(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr && value[0] == '0' && value[1] == '\0';
 }
 // Defines the separate activation node `input -> output` (plan.separate).
 Status DefineActivation(const VisitContext& ctx, SegmentBuilder* b, const FusedActivation& act,

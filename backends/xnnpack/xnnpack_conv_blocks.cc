@@ -26,13 +26,10 @@ Status XnnFailure(const char* call, xnn_status s) {
 }  // namespace
 
 Status ConvBlocksSuit(const Graph& graph, int node, size_t* block_channels) {
-  const char* env = std::getenv("SEAM_XNNPACK_CONV_BLOCKS");
-  if (env != nullptr && std::string(env) == "0") return Unsupported("SEAM_XNNPACK_CONV_BLOCKS=0");
+  if (TurnedOff("SEAM_XNNPACK_CONV_BLOCKS")) return Unsupported("SEAM_XNNPACK_CONV_BLOCKS=0");
+  const Conv2DAttrs* a = ConvolutionAttrs(graph, node);
+  if (a == nullptr) return Unsupported("not a convolution");
   const Node& n = graph.nodes[static_cast<size_t>(node)];
-  const auto* a = std::get_if<Conv2DAttrs>(&n.attrs);
-  if (n.op != OpType::kConv2D || a == nullptr || n.inputs.size() < 2 || n.outputs.empty()) {
-    return Unsupported("not a convolution");
-  }
   const Shape& w = graph.tensors[n.inputs[1]].shape;
   if (w.rank != 4 || a->group != 1) return Unsupported("grouped");
   const size_t O = static_cast<size_t>(w[0]);

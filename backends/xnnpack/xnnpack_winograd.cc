@@ -167,13 +167,10 @@ SEAM_WINOGRAD_CLONES void TransformOutputTile(const WinogradGeometry& g, const f
 }  // namespace
 
 Status WinogradSuits(const Graph& graph, int node, WinogradGeometry* geometry) {
-  const char* env = std::getenv("SEAM_XNNPACK_WINOGRAD");
-  if (env != nullptr && std::string(env) == "0") return Unsupported("SEAM_XNNPACK_WINOGRAD=0");
+  if (TurnedOff("SEAM_XNNPACK_WINOGRAD")) return Unsupported("SEAM_XNNPACK_WINOGRAD=0");
+  const Conv2DAttrs* a = ConvolutionAttrs(graph, node);
+  if (a == nullptr) return Unsupported("not a convolution");
   const Node& n = graph.nodes[static_cast<size_t>(node)];
-  const auto* a = std::get_if<Conv2DAttrs>(&n.attrs);
-  if (n.op != OpType::kConv2D || a == nullptr || n.inputs.size() < 2 || n.outputs.empty()) {
-    return Unsupported("not a convolution");
-  }
   const Shape& x = graph.tensors[n.inputs[0]].shape;
   const Shape& w = graph.tensors[n.inputs[1]].shape;
   const Shape& y = graph.tensors[n.outputs[0]].shape;
